@@ -1,0 +1,16 @@
+package io.aiostreams.internal
+
+/**
+ * What a [ReaderCore] asks of whatever feeds it: stop and restart delivering data (CPython's
+ * `transport.pause_reading()` / `resume_reading()`).
+ *
+ * Both are called with the reader's lock held: an implementation must only record the request (set a flag, wake a
+ * pump) and never call back into the reader from inside. Throwing [UnsupportedOperationException] from
+ * [pauseReading] makes the reader forget the transport and stop flow control for good, as CPython does on
+ * `NotImplementedError`.
+ */
+internal interface ReadTransport {
+    fun pauseReading()
+
+    fun resumeReading()
+}

@@ -1,0 +1,309 @@
+package io.aiostreams.internal
+
+import io.aiostreams.IncompleteReadError
+import io.aiostreams.LimitOverrunError
+import kotlinx.coroutines.CancellableContinuation
+import kotlinx.coroutines.suspendCancellableCoroutine
+import kotlinx.io.Buffer
+import kotlinx.io.readByteArray
+import kotlin.coroutines.resume
+
+/**
+ * The engine behind [io.aiostreams.StreamReader]: CPython's `StreamReader` algorithm, made safe for producers and
+ * consumers on different threads.
+ *
+ * All state is guarded by [lock]. A read runs as a loop of locked attempts: each attempt either finishes (returns or
+ * throws) or registers a [Waiter] and leaves the lock; the read then suspends outside the lock. Bytes are only ever
+ * removed in the same locked attempt that returns them, which is what makes a cancelled read consume nothing.
+ */
+internal class ReaderCore(
+    val limit: Int,
+) {
+    private val lock = Any()
+    private val buffer = Buffer()
+    private var eof = false
+    private var exception: Throwable? = null
+    private var waiter: Waiter? = null
+    private var transport: ReadTransport? = null
+    private var paused = false
+
+    /** One parked read. [woken] covers the gap between registering and suspending (no lost wake-ups). */
+    private class Waiter {
+        var continuation: CancellableContinuation<Throwable?>? = null
+        var woken = false
+        var error: Throwable? = null
+
+        override fun toString(): String = if (woken) "<Future finished>" else "<Future pending>"
+    }
+
+    init {
+        require(limit > 0) { "Limit cannot be <= 0" }
+    }
+
+    // ---- producer side ------------------------------------------------------------------------------------------
+
+    fun feedData(data: ByteArray) {
+        val wake =
+            synchronized(lock) {
+                check(!eof) { "feed_data after feed_eof" }
+                if (data.isEmpty()) return
+                buffer.write(data)
+                afterFeed()
+            }
+        wake?.resume(null)
+    }
+
+    /** Moves every byte of [source] into the reader without copying segment contents. */
+    fun feedBuffer(source: Buffer) {
+        val wake =
+            synchronized(lock) {
+                check(!eof) { "feed_data after feed_eof" }
+                if (source.size == 0L) return
+                buffer.write(source, source.size)
+                afterFeed()
+            }
+        wake?.resume(null)
+    }
+
+    private fun afterFeed(): CancellableContinuation<Throwable?>? {
+        val wake = wakeWaiter(null)
+        val t = transport
+        if (t != null && !paused && buffer.size > 2L * limit) {
+            try {
+                t.pauseReading()
+                paused = true
+            } catch (_: UnsupportedOperationException) {
+                transport = null
+            }
+        }
+        return wake
+    }
+
+    fun feedEof() {
+        val wake =
+            synchronized(lock) {
+                eof = true
+                wakeWaiter(null)
+            }
+        wake?.resume(null)
+    }
+
+    fun setException(error: Throwable) {
+        val wake =
+            synchronized(lock) {
+                exception = error
+                wakeWaiter(error)
+            }
+        wake?.resume(error)
+    }
+
+    fun exception(): Throwable? = synchronized(lock) { exception }
+
+    fun atEof(): Boolean = synchronized(lock) { eof && buffer.size == 0L }
+
+    /** Bytes buffered now; for the socket layer and for tests. */
+    fun bufferedSize(): Long = synchronized(lock) { buffer.size }
+
+    fun setTransport(t: ReadTransport) {
+        synchronized(lock) {
+            check(transport == null) { "Transport already set" }
+            transport = t
+        }
+    }
+
+    fun isPaused(): Boolean = synchronized(lock) { paused }
+
+    /** Whether [feedEof] was called, whatever is still buffered. */
+    fun eofFed(): Boolean = synchronized(lock) { eof }
+
+    /** A copy of the buffered bytes, consuming nothing; for tests and diagnostics. */
+    fun peekBuffered(): ByteArray =
+        synchronized(lock) {
+            val copy = Buffer()
+            buffer.copyTo(copy)
+            copy.readByteArray()
+        }
+
+    // ---- consumer side ------------------------------------------------------------------------------------------
+
+    suspend fun read(n: Int): ByteArray {
+        synchronized(lock) {
+            exception?.let { throw it }
+            if (n == 0) return EMPTY
+        }
+        if (n < 0) return readAll()
+        val w =
+            synchronized(lock) {
+                if (buffer.size != 0L || eof) return take(n)
+                beginWait("read")
+            }
+        awaitWake(w)
+        return synchronized(lock) { take(n) }
+    }
+
+    private suspend fun readAll(): ByteArray {
+        val blocks = Buffer()
+        while (true) {
+            val block = read(limit)
+            if (block.isEmpty()) break
+            blocks.write(block)
+        }
+        return blocks.readByteArray()
+    }
+
+    suspend fun readExactly(n: Int): ByteArray {
+        require(n >= 0) { "readexactly size can not be less than zero" }
+        synchronized(lock) {
+            exception?.let { throw it }
+            if (n == 0) return EMPTY
+        }
+        while (true) {
+            val w =
+                synchronized(lock) {
+                    if (buffer.size >= n) return take(n)
+                    if (eof) throw IncompleteReadError(buffer.readByteArray(), n)
+                    beginWait("readexactly")
+                }
+            awaitWake(w)
+        }
+    }
+
+    /**
+     * CPython's `readuntil`. With [forLine], a limit overrun discards the line (or the whole buffer) in the same
+     * locked step and throws `IllegalArgumentException`, as `readline()` does.
+     */
+    suspend fun readUntil(
+        separators: Separators,
+        forLine: Boolean,
+    ): ByteArray {
+        synchronized(lock) { exception?.let { throw it } }
+        // Leading bytes known to hold no separator: never scanned again (CPython's offset rule).
+        var offset = 0L
+        while (true) {
+            val w =
+                synchronized(lock) {
+                    val size = buffer.size
+                    if (size - offset >= separators.minLength) {
+                        if (separators.search(buffer, offset)) {
+                            val start = separators.matchStart
+                            if (start > limit) {
+                                overrun("Separator is found, but chunk is longer than limit", start, forLine)
+                            }
+                            val chunk = buffer.readByteArray(separators.matchEnd.toInt())
+                            maybeResumeTransport()
+                            return chunk
+                        }
+                        offset = maxOf(0L, size + 1 - separators.maxLength)
+                        if (offset > limit) {
+                            overrun("Separator is not found, and chunk exceed the limit", offset, forLine)
+                        }
+                    }
+                    if (eof) {
+                        val partial = buffer.readByteArray()
+                        if (forLine) return partial
+                        throw IncompleteReadError(partial, null)
+                    }
+                    beginWait("readuntil")
+                }
+            awaitWake(w)
+        }
+    }
+
+    private fun overrun(
+        message: String,
+        consumed: Long,
+        forLine: Boolean,
+    ): Nothing {
+        val error = LimitOverrunError(message, consumed.toInt())
+        if (!forLine) throw error
+        if (buffer.size > consumed && buffer[consumed] == NEWLINE) {
+            buffer.skip(consumed + 1)
+        } else {
+            buffer.clear()
+        }
+        maybeResumeTransport()
+        throw IllegalArgumentException(message, error)
+    }
+
+    // ---- helpers (lock held) ------------------------------------------------------------------------------------
+
+    private fun take(n: Int): ByteArray {
+        val count = minOf(n.toLong(), buffer.size).toInt()
+        val data = buffer.readByteArray(count)
+        maybeResumeTransport()
+        return data
+    }
+
+    private fun maybeResumeTransport() {
+        if (paused && buffer.size <= limit) {
+            paused = false
+            transport?.resumeReading()
+        }
+    }
+
+    private fun beginWait(name: String): Waiter {
+        if (waiter != null) {
+            throw IllegalStateException("$name() called while another coroutine is already waiting for incoming data")
+        }
+        // A stored exception never arrives through a waiter registered after it: fail now instead of hanging.
+        exception?.let { throw it }
+        // Waiting while paused would deadlock (readExactly(n) with n > 2 * limit): always resume first.
+        if (paused) {
+            paused = false
+            transport?.resumeReading()
+        }
+        return Waiter().also { waiter = it }
+    }
+
+    private fun wakeWaiter(error: Throwable?): CancellableContinuation<Throwable?>? {
+        val w = waiter ?: return null
+        waiter = null
+        w.woken = true
+        w.error = error
+        return w.continuation
+    }
+
+    // ---- suspension (lock not held) -----------------------------------------------------------------------------
+
+    private suspend fun awaitWake(w: Waiter) {
+        val error =
+            try {
+                suspendCancellableCoroutine { continuation ->
+                    val early =
+                        synchronized(lock) {
+                            if (w.woken) {
+                                true
+                            } else {
+                                w.continuation = continuation
+                                false
+                            }
+                        }
+                    if (early) continuation.resume(w.error)
+                }
+            } finally {
+                synchronized(lock) { if (waiter === w) waiter = null }
+            }
+        // Thrown here, not through resumeWithException, so the caller gets the very instance that was stored.
+        if (error != null) throw error
+    }
+
+    override fun toString(): String =
+        synchronized(lock) {
+            buildString {
+                append("<StreamReader")
+                if (buffer.size != 0L) append(' ').append(buffer.size).append(" bytes")
+                if (eof) append(" eof")
+                if (limit != io.aiostreams.DEFAULT_LIMIT) append(" limit=").append(limit)
+                waiter?.let { append(" waiter=").append(it) }
+                exception?.let { append(" exception=").append(it) }
+                transport?.let { append(" transport=").append(it) }
+                if (paused) append(" paused")
+                append('>')
+            }
+        }
+
+    private companion object {
+        val EMPTY = ByteArray(0)
+        const val NEWLINE: Byte = '\n'.code.toByte()
+    }
+}
