@@ -241,7 +241,8 @@ public class StreamReader(
             return line != null
         }
 
-        override fun next(): ByteArray = line?.also { line = null } ?: throw NoSuchElementException("no line: call hasNext() first")
+        override fun next(): ByteArray =
+            line?.also { line = null } ?: throw NoSuchElementException("no line: call hasNext() first")
     }
 
     private companion object {

@@ -30,7 +30,11 @@ class DifferentialCPythonSpec :
             input: String,
             vararg args: String,
         ): List<String> {
-            val process = ProcessBuilder("python3", oracle.path, *args).redirectError(ProcessBuilder.Redirect.INHERIT).start()
+            val process = ProcessBuilder(
+                "python3",
+                oracle.path,
+                *args,
+            ).redirectError(ProcessBuilder.Redirect.INHERIT).start()
             val writer = Thread { process.outputStream.bufferedWriter().use { it.write(input) } }.apply { start() }
             val output = process.inputStream.bufferedReader().readLines()
             writer.join()
@@ -40,7 +44,9 @@ class DifferentialCPythonSpec :
         }
 
         test("readerMatchesCPythonOnFreshRandomScripts") {
-            val tuples = Json.parseToJsonElement(python("", "--version").single()).jsonObject["tuples"]!!.jsonPrimitive.boolean
+            val tuples = Json.parseToJsonElement(
+                python("", "--version").single(),
+            ).jsonObject["tuples"]!!.jsonPrimitive.boolean
             val seed = System.getProperty("aiostreams.seed")?.toLong() ?: Random.nextLong()
             val generator = ScriptGenerator(Random(seed), tuples)
             val scripts = List(1500) { generator.script("diff-$seed-$it") }

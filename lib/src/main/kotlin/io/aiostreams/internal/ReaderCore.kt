@@ -269,6 +269,8 @@ internal class ReaderCore(
         val error =
             try {
                 suspendCancellableCoroutine { continuation ->
+                    // Free the slot the moment the read is cancelled, not when its coroutine next runs.
+                    continuation.invokeOnCancellation { synchronized(lock) { if (waiter === w) waiter = null } }
                     val early =
                         synchronized(lock) {
                             if (w.woken) {

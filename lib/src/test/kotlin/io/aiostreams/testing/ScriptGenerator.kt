@@ -68,23 +68,32 @@ class ScriptGenerator(
         limit: Int,
         seps: List<ByteArray>,
     ): JsonObject {
-        val sizes = listOf(-1, 0, 1, limit - 1, limit, limit + 1, 2 * limit, 2 * limit + 1, rng.nextInt(1, 3 * limit + 2))
+        val sizes =
+            listOf(-1, 0, 1, limit - 1, limit, limit + 1, 2 * limit, 2 * limit + 1, rng.nextInt(1, 3 * limit + 2))
         return buildJsonObject {
             when (rng.nextInt(5)) {
                 0 -> {
                     put("op", "read")
                     put("n", sizes.random(rng))
                 }
-                1 -> put("op", "readline")
+
+                1 -> {
+                    put("op", "readline")
+                }
+
                 2 -> {
                     put("op", "readexactly")
                     put("n", sizes.random(rng))
                 }
+
                 3 -> {
                     put("op", "readuntil")
                     put("sep", separatorArgument(seps))
                 }
-                else -> put("op", if (rng.nextBoolean()) "at_eof" else "readline")
+
+                else -> {
+                    put("op", if (rng.nextBoolean()) "at_eof" else "readline")
+                }
             }
             if (rng.nextInt(8) == 0) put("concurrent", true)
         }
@@ -92,11 +101,26 @@ class ScriptGenerator(
 
     private fun separatorArgument(seps: List<ByteArray>) =
         when {
-            rng.nextInt(30) == 0 -> JsonPrimitive("")
-            tuples && rng.nextInt(3) == 0 ->
+            rng.nextInt(30) == 0 -> {
+                JsonPrimitive("")
+            }
+
+            tuples && rng.nextInt(3) == 0 -> {
                 JsonArray(
-                    (if (rng.nextInt(20) == 0) emptyList() else seps + pool.random(rng)).map { JsonPrimitive(it.toHex()) },
+                    (
+                        if (rng.nextInt(20) ==
+                            0
+                        ) {
+                            emptyList()
+                        } else {
+                            seps + pool.random(rng)
+                        }
+                    ).map { JsonPrimitive(it.toHex()) },
                 )
-            else -> JsonPrimitive(seps.random(rng).toHex())
+            }
+
+            else -> {
+                JsonPrimitive(seps.random(rng).toHex())
+            }
         }
 }

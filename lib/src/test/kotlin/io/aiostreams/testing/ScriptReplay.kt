@@ -78,16 +78,28 @@ class ScriptReplay(
             step = index
             val s = element.jsonObject
             when {
-                "feed" in s -> feed(index, s["feed"]!!.jsonPrimitive.content.hexToBytes())
-                "eof" in s -> reader.feedEof()
+                "feed" in s -> {
+                    feed(index, s["feed"]!!.jsonPrimitive.content.hexToBytes())
+                }
+
+                "eof" in s -> {
+                    reader.feedEof()
+                }
+
                 "exc" in s -> {
                     val kind = s["exc"]!!.jsonPrimitive.content
                     val error = newInjected(kind)
                     injected[error] = kind
                     reader.setException(error)
                 }
-                s["op"]!!.jsonPrimitive.content == "at_eof" -> record(index, index, bool(reader.atEof()))
-                else -> jobs += scope.launch { runOp(index, s) }
+
+                s["op"]!!.jsonPrimitive.content == "at_eof" -> {
+                    record(index, index, bool(reader.atEof()))
+                }
+
+                else -> {
+                    jobs += scope.launch { runOp(index, s) }
+                }
             }
             loop.runUntilIdle()
         }
@@ -134,15 +146,28 @@ class ScriptReplay(
             try {
                 bytes(
                     when (val op = s["op"]!!.jsonPrimitive.content) {
-                        "read" -> reader.read(s["n"]!!.jsonPrimitive.int)
-                        "readline" -> reader.readLine()
-                        "readexactly" -> reader.readExactly(s["n"]!!.jsonPrimitive.int)
-                        "readuntil" ->
+                        "read" -> {
+                            reader.read(s["n"]!!.jsonPrimitive.int)
+                        }
+
+                        "readline" -> {
+                            reader.readLine()
+                        }
+
+                        "readexactly" -> {
+                            reader.readExactly(s["n"]!!.jsonPrimitive.int)
+                        }
+
+                        "readuntil" -> {
                             when (val sep = s["sep"]!!) {
                                 is JsonArray -> reader.readUntil(sep.map { it.jsonPrimitive.content.hexToBytes() })
                                 else -> reader.readUntil(sep.jsonPrimitive.content.hexToBytes())
                             }
-                        else -> error("unknown op $op")
+                        }
+
+                        else -> {
+                            error("unknown op $op")
+                        }
                     },
                 )
             } catch (e: CancellationException) {
@@ -157,22 +182,36 @@ class ScriptReplay(
         injected[e]?.let { return buildJsonObject { put("error", it) } }
         return when (e) {
             is IncompleteReadError -> {
-                check(e.message == "${e.partial.size} bytes read on a total of ${e.expected ?: "undefined"} expected bytes")
+                check(
+                    e.message ==
+                        "${e.partial.size} bytes read on a total of ${e.expected ?: "undefined"} expected bytes",
+                )
                 buildJsonObject {
                     put("error", "IncompleteReadError")
                     put("partial", e.partial.toHex())
                     put("expected", e.expected?.let { JsonPrimitive(it) } ?: JsonNull)
                 }
             }
-            is LimitOverrunError ->
+
+            is LimitOverrunError -> {
                 buildJsonObject {
                     put("error", "LimitOverrunError")
                     put("consumed", e.consumed)
                     put("message", e.message)
                 }
-            is IllegalArgumentException -> error("ValueError", e.message)
-            is IllegalStateException -> error("RuntimeError", e.message)
-            else -> buildJsonObject { put("error", "unexpected ${e::class.qualifiedName}: ${e.message}") }
+            }
+
+            is IllegalArgumentException -> {
+                error("ValueError", e.message)
+            }
+
+            is IllegalStateException -> {
+                error("RuntimeError", e.message)
+            }
+
+            else -> {
+                buildJsonObject { put("error", "unexpected ${e::class.qualifiedName}: ${e.message}") }
+            }
         }
     }
 
