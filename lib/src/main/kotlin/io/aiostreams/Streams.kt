@@ -2,6 +2,22 @@
 
 package io.aiostreams
 
+import io.aiostreams.internal.Selector
+import io.aiostreams.internal.ServerEngine
+import io.aiostreams.internal.UnixSocketFile
+import io.aiostreams.internal.bindTcp
+import io.aiostreams.internal.connectTcp
+import io.aiostreams.internal.connectionOf
+import io.aiostreams.internal.endpointOf
+import io.ktor.network.sockets.Socket
+import io.ktor.network.sockets.UnixSocketAddress
+import io.ktor.network.sockets.aSocket
+import io.ktor.utils.io.ByteReadChannel
+import io.ktor.utils.io.ByteWriteChannel
+import java.net.InetSocketAddress
+import java.nio.file.Paths
+import kotlin.time.Duration
+
 /**
  * The default [StreamReader] limit, 64 KiB: the longest line or separator-delimited chunk a reader accepts, and
  * half the buffered size at which a connected reader stops reading from its socket.
@@ -9,3 +25,159 @@ package io.aiostreams
  * **Python:** `asyncio.streams._DEFAULT_LIMIT` (`2 ** 16`).
  */
 public const val DEFAULT_LIMIT: Int = 65536
+
+/**
+ * Opens a TCP connection to [host]:[port] and returns its reader and writer: `val (reader, writer) = openConnection(...)`.
+ *
+ * Every address [host] resolves to is tried, in order, until one connects; with [happyEyeballsDelay] the attempts
+ * are staggered instead (RFC 8305): the next one starts when the previous fails or after that delay, and the first
+ * to connect wins. **When every address fails, the one error is thrown as is, and different errors are combined into
+ * one `java.net.ConnectException("Multiple exceptions: ...")` naming each** (the others are attached as suppressed).
+ *
+ * There is no timeout parameter: wrap the call in `withTimeout`, as Python wraps it in `asyncio.timeout`; a timed-out
+ * or cancelled call leaves no socket open.
+ *
+ * **Python:** `await asyncio.open_connection(host, port, limit=..., local_addr=..., happy_eyeballs_delay=...,
+ * interleave=...)`. TLS (`ssl=`) is not available yet.
+ *
+ * @param limit the reader's limit (see [StreamReader]).
+ * @param localAddress the local address to bind before connecting; only addresses of its family are tried.
+ * @param happyEyeballsDelay stagger delay for concurrent attempts; `null` tries one address after another.
+ * @param interleave how many addresses of the first family go first before families alternate; by default 1 with
+ *   [happyEyeballsDelay] and no reordering without it, as in CPython.
+ * @throws java.net.UnknownHostException when [host] does not resolve.
+ * @throws java.net.ConnectException when the connection is refused (or several addresses fail differently).
+ * @throws IllegalArgumentException `Limit cannot be <= 0`, or a port outside 0..65535; nothing is opened then.
+ */
+public suspend fun openConnection(
+    host: String,
+    port: Int,
+    limit: Int = DEFAULT_LIMIT,
+    localAddress: InetSocketAddress? = null,
+    happyEyeballsDelay: Duration? = null,
+    interleave: Int? = null,
+): Connection {
+    checkLimit(limit)
+    checkPort(port)
+    require(interleave == null || interleave > 0) { "interleave <= 0: $interleave" }
+    return connectionOf(connectTcp(host, port, localAddress, happyEyeballsDelay, interleave, keepAlive = null), limit)
+}
+
+/**
+ * Opens a connection to the Unix domain socket at [path].
+ *
+ * **Python:** `await asyncio.open_unix_connection(path, limit=...)`.
+ *
+ * @throws java.io.IOException when nothing listens at [path] (`java.net.ConnectException` or
+ *   `java.nio.file.NoSuchFileException`-like errors from the JDK).
+ * @throws IllegalArgumentException `Limit cannot be <= 0`.
+ */
+public suspend fun openUnixConnection(
+    path: String,
+    limit: Int = DEFAULT_LIMIT,
+): Connection {
+    checkLimit(limit)
+    val socket = aSocket(Selector.manager).tcp().connect(UnixSocketAddress(path))
+    return connectionOf(endpointOf(socket), limit)
+}
+
+/**
+ * Wraps a connected Ktor [socket] (plain, or one `ktor-network-tls` made) in a reader and a writer with CPython's
+ * semantics. The connection takes over the socket: closing the writer closes it. Its read and write channels must
+ * not have been opened before.
+ *
+ * **Python:** `asyncio.open_connection(sock=sock)`.
+ */
+@JvmOverloads
+public fun openConnection(
+    socket: Socket,
+    limit: Int = DEFAULT_LIMIT,
+): Connection {
+    checkLimit(limit)
+    return connectionOf(endpointOf(socket), limit)
+}
+
+/**
+ * Wraps any Ktor channel pair in a reader (fed from [input]) and a writer (writing to [output]). Closing the writer
+ * closes [output] and cancels [input]; half-closing ([StreamWriter.writeEof]) closes [output]. `getExtraInfo` knows no
+ * keys here.
+ *
+ * **Python:** no direct equivalent; like `open_connection(sock=...)` for an arbitrary byte stream.
+ */
+@JvmOverloads
+public fun openConnection(
+    input: ByteReadChannel,
+    output: ByteWriteChannel,
+    limit: Int = DEFAULT_LIMIT,
+): Connection {
+    checkLimit(limit)
+    return connectionOf(endpointOf(input, output), limit)
+}
+
+/**
+ * Starts a TCP server on [host]:[port] that runs [handler] for every connection, each in its own coroutine (see
+ * [Server] for what happens when a handler throws, is cancelled or returns).
+ *
+ * [host] `null` or `""` listens on every interface (one dual-stack socket); a name listens on every address it
+ * resolves to. Port 0 picks a free port: [Server.sockets] tells which.
+ *
+ * **Python:** `await asyncio.start_server(client_connected_cb, host, port, limit=..., backlog=100,
+ * reuse_address=True, reuse_port=False, keep_alive=None, start_serving=True)`; the loop's exception handler is
+ * [exceptionHandler].
+ *
+ * @param exceptionHandler called (besides the log) with each exception a handler throws.
+ * @throws java.net.BindException `error while attempting to bind on address (...): ...` when an address is taken.
+ * @throws IllegalArgumentException `Limit cannot be <= 0`, a port outside 0..65535 or `backlog <= 0`.
+ */
+public suspend fun startServer(
+    host: String?,
+    port: Int,
+    limit: Int = DEFAULT_LIMIT,
+    backlog: Int = 100,
+    reuseAddress: Boolean = true,
+    reusePort: Boolean = false,
+    keepAlive: Boolean? = null,
+    startServing: Boolean = true,
+    exceptionHandler: ((Throwable) -> Unit)? = null,
+    handler: suspend (reader: StreamReader, writer: StreamWriter) -> Unit,
+): Server {
+    checkLimit(limit)
+    checkPort(port)
+    require(backlog > 0) { "backlog <= 0: $backlog" }
+    val listeners = bindTcp(host, port, backlog, reuseAddress, reusePort)
+    val engine = ServerEngine(listeners, limit, keepAlive, handler, exceptionHandler, unixSocket = null)
+    if (startServing) engine.startServing()
+    return Server(engine)
+}
+
+/**
+ * Starts a server on the Unix domain socket [path]. **A socket file left there by a dead server is removed first**,
+ * and the file is removed again on [Server.close] if it is still this server's (CPython 3.13).
+ *
+ * **Python:** `await asyncio.start_unix_server(client_connected_cb, path, limit=..., backlog=100,
+ * start_serving=True)`.
+ *
+ * @throws java.net.BindException when [path] is taken by a live server or by a file that is not a socket.
+ * @throws IllegalArgumentException `Limit cannot be <= 0` or `backlog <= 0`.
+ */
+public suspend fun startUnixServer(
+    path: String,
+    limit: Int = DEFAULT_LIMIT,
+    backlog: Int = 100,
+    startServing: Boolean = true,
+    exceptionHandler: ((Throwable) -> Unit)? = null,
+    handler: suspend (reader: StreamReader, writer: StreamWriter) -> Unit,
+): Server {
+    checkLimit(limit)
+    require(backlog > 0) { "backlog <= 0: $backlog" }
+    val file = Paths.get(path)
+    UnixSocketFile.removeStale(file)
+    val listener = aSocket(Selector.manager).tcp().bind(UnixSocketAddress(path)) { backlogSize = backlog }
+    val engine = ServerEngine(listOf(listener), limit, null, handler, exceptionHandler, UnixSocketFile(file))
+    if (startServing) engine.startServing()
+    return Server(engine)
+}
+
+private fun checkLimit(limit: Int) = require(limit > 0) { "Limit cannot be <= 0" }
+
+private fun checkPort(port: Int) = require(port in 0..65535) { "port must be 0-65535: $port" }

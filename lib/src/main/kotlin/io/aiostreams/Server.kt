@@ -1,0 +1,89 @@
+package io.aiostreams
+
+import io.aiostreams.internal.ServerEngine
+import java.net.SocketAddress
+
+/**
+ * A listening server made by [startServer] or [startUnixServer], with CPython's `asyncio.Server` semantics
+ * (3.12.1+ for [waitClosed], 3.13 for [closeClients] / [abortClients]).
+ *
+ * Each accepted connection gets its own [StreamReader] and [StreamWriter] and runs the handler in its own coroutine.
+ * **A handler that throws is reported** (SLF4J logger `io.aiostreams.Server`, message `Unhandled exception in
+ * client_connected_cb`, and the server's exception handler, if any) **and its connection is closed; the server keeps
+ * serving.** A cancelled handler closes its connection quietly. When a handler returns, its connection is closed
+ * (after what it wrote is sent): keep the handler running for as long as the connection is used.
+ *
+ * ### Shutting down
+ * [close] stops accepting and leaves live connections alone; [waitClosed] then waits until **every** connection has
+ * finished. To end them, call [closeClients] (flushes, then closes) or [abortClients] (drops buffers) in between:
+ * `server.close(); server.closeClients(); server.waitClosed()`. Kotlin's `use {}` calls [close].
+ *
+ * **Python:** `asyncio.Server`. `sockets` lists addresses (JDK types), not socket objects; `async with server` is
+ * `use {}` followed by [waitClosed]. The JDK cannot bind a socket without listening, so `startServing = false` binds
+ * and listens, and only accepting waits for [startServing].
+ */
+public class Server internal constructor(
+    private val engine: ServerEngine,
+) : AutoCloseable {
+    /**
+     * The addresses the server listens on (`java.net.InetSocketAddress`, or `java.net.UnixDomainSocketAddress`); with
+     * port 0 they tell which port was picked. **Empty once the server is closed.**
+     *
+     * **Python:** `sockets`.
+     */
+    public val sockets: List<SocketAddress>
+        get() = engine.sockets()
+
+    /** True while the server accepts connections. **Python:** `is_serving()`. */
+    public fun isServing(): Boolean = engine.isServing()
+
+    /** Starts accepting connections, if not already; idempotent. **Python:** `await start_serving()`. */
+    public suspend fun startServing() {
+        engine.startServing()
+    }
+
+    /**
+     * Serves until cancelled: starts serving if needed, then waits. **When the calling coroutine is cancelled, or when
+     * [close] is called elsewhere, it closes the server, waits for [waitClosed], then throws the
+     * `CancellationException`.**
+     *
+     * **Python:** `await serve_forever()`.
+     *
+     * @throws IllegalStateException `server <...> is already being awaited on serve_forever()`, or
+     *   `server <...> is closed`, with CPython's messages.
+     */
+    public suspend fun serveForever(): Nothing = engine.serveForever { toString() }
+
+    /**
+     * Stops listening and closes the listening sockets; **live connections are left alone**. Idempotent. A Unix
+     * server also removes its socket file, if it is still the one it bound.
+     *
+     * **Python:** `close()`.
+     */
+    override fun close() {
+        engine.close()
+    }
+
+    /**
+     * Waits until the server is closed **and** every connection it accepted has finished. Returns at once forever
+     * after that.
+     *
+     * **Python:** `await wait_closed()` (3.12.1+ semantics).
+     */
+    public suspend fun waitClosed() {
+        engine.waitClosed()
+    }
+
+    /** Closes every live connection, each after sending what it has buffered. **Python:** `close_clients()`. */
+    public fun closeClients() {
+        engine.closeClients()
+    }
+
+    /** Aborts every live connection, dropping what it has buffered. **Python:** `abort_clients()`. */
+    public fun abortClients() {
+        engine.abortClients()
+    }
+
+    /** Python's `repr`: `<Server sockets=(...)>`. */
+    override fun toString(): String = "<Server sockets=(" + engine.addresses.joinToString(", ") + ")>"
+}

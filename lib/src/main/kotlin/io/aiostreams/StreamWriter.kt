@@ -1,0 +1,154 @@
+package io.aiostreams
+
+import io.aiostreams.internal.StreamTransport
+
+/**
+ * Writes to one connection, with CPython's `asyncio.StreamWriter` semantics.
+ *
+ * [write] and [writeLines] **never suspend**: they append to a write buffer that a background coroutine sends. Call
+ * [drain] after writing to wait while that buffer is above its high-water mark (64 KiB by default; see
+ * [setWriteBufferLimits]): that is how a fast writer is slowed to the pace of a slow peer.
+ *
+ * ### Closing
+ * [close] sends what is buffered and then closes the connection; [waitClosed] waits for that, and **throws the
+ * connection's error if it was lost with one** (a reset, say). [abort] drops the buffer and closes at once.
+ * [writeEof] half-closes: the peer sees end of stream and can still send back.
+ *
+ * ### Writes after the end
+ * **Once the connection is closing or lost, writes are dropped silently**, as CPython drops them; [drain] is where the
+ * loss shows (`Connection lost`, or the reader's error). A write after [writeEof] throws.
+ *
+ * **Python:** `asyncio.StreamWriter`. `get_extra_info` keys give JDK types; `start_tls` is not available yet.
+ */
+public class StreamWriter internal constructor(
+    internal val transport: StreamTransport,
+    private val reader: StreamReader,
+) : AutoCloseable {
+    /**
+     * Buffers [data] to be sent. Never suspends; empty data is ignored.
+     *
+     * **Dropped silently once the connection is closing or lost**, as in CPython.
+     *
+     * **Python:** `write(data)`.
+     *
+     * @throws IllegalStateException `Cannot call write() after write_eof()`.
+     */
+    public fun write(data: ByteArray) {
+        transport.write(data, "write")
+    }
+
+    /**
+     * Buffers every array of [lines], in order, as one write. Never suspends.
+     *
+     * **Python:** `writelines(data)`.
+     *
+     * @throws IllegalStateException `Cannot call writelines() after write_eof()`.
+     */
+    public fun writeLines(lines: Iterable<ByteArray>) {
+        val all = java.io.ByteArrayOutputStream()
+        for (line in lines) all.write(line)
+        transport.write(all.toByteArray(), "writelines")
+    }
+
+    /**
+     * Waits until the write buffer is at or below its low-water mark, when it was above its high-water mark;
+     * **returns at once, without suspending, otherwise**.
+     *
+     * Checks in CPython's order: **the reader's stored exception is thrown first** (a reset seen while reading, say);
+     * then, once the connection is closing or lost, `java.net.SocketException("Connection lost")`. A connection lost
+     * with an error while waiting throws that error. Several coroutines may drain at once; all are released together.
+     *
+     * **Cancellation:** cancelling a waiting drain leaves the buffer as it is.
+     *
+     * **Python:** `await drain()`; `ConnectionResetError('Connection lost')` is a `SocketException` here.
+     *
+     * @throws java.io.IOException when the connection is lost, as described above.
+     */
+    public suspend fun drain() {
+        transport.drain(reader.exception())
+    }
+
+    /** True: TCP and Unix connections can half-close with [writeEof]. **Python:** `can_write_eof()`. */
+    public fun canWriteEof(): Boolean = true
+
+    /**
+     * Half-closes the connection once the buffer is sent: **the peer reads end of stream, and can still send back**,
+     * which this side keeps reading. Does nothing when the connection is closing or EOF was already written.
+     *
+     * **Python:** `write_eof()`.
+     */
+    public fun writeEof() {
+        transport.writeEof()
+    }
+
+    /**
+     * Closes the connection after sending what is buffered; idempotent. [isClosing] is true at once; reading stops at
+     * once, and the reader then sees end of stream. Wait for the end with [waitClosed].
+     *
+     * **Python:** `close()`.
+     */
+    override fun close() {
+        transport.close()
+    }
+
+    /** True once [close] or [abort] was called, or the connection was lost. **Python:** `is_closing()`. */
+    public fun isClosing(): Boolean = transport.isClosing()
+
+    /**
+     * Waits until the connection is closed. It does not close it: call [close] first. May be called many times.
+     *
+     * **If the connection was lost with an error, throws that error**, e.g. a `java.net.SocketException` for a reset.
+     *
+     * **Python:** `await wait_closed()`.
+     *
+     * @throws java.io.IOException the error the connection was lost with.
+     */
+    public suspend fun waitClosed() {
+        transport.closed.await()
+    }
+
+    /**
+     * Closes the connection at once, **dropping whatever is buffered**; the reader sees end of stream.
+     *
+     * **Python:** `transport.abort()`.
+     */
+    public fun abort() {
+        transport.abort()
+    }
+
+    /**
+     * Information about the connection, or [default] when [name] is unknown here: `"peername"` and `"sockname"`
+     * (a `java.net.InetSocketAddress`, or a `java.net.UnixDomainSocketAddress` for Unix sockets), and `"socket"` (the
+     * `java.nio.channels.SocketChannel`; use it for socket options only, never to read or write).
+     *
+     * **Python:** `get_extra_info(name, default=None)`, with JDK types instead of tuples and socket objects.
+     */
+    @JvmOverloads
+    public fun getExtraInfo(
+        name: String,
+        default: Any? = null,
+    ): Any? = if (transport.hasExtraInfo(name)) transport.extraInfo(name) else default
+
+    /** Bytes written but not yet handed to the socket. **Python:** `transport.get_write_buffer_size()`. */
+    public fun getWriteBufferSize(): Long = transport.writeBufferSize()
+
+    /**
+     * Sets the write buffer's marks: [drain] waits once more than [high] bytes are buffered, until [low] or fewer are.
+     * With only one given, CPython's rule makes the other: `low = high / 4`, `high = 4 * low`; with neither, 64 KiB and
+     * 16 KiB.
+     *
+     * **Python:** `transport.set_write_buffer_limits(high=None, low=None)`.
+     *
+     * @throws IllegalArgumentException when `high < low` or `low < 0`.
+     */
+    @JvmOverloads
+    public fun setWriteBufferLimits(
+        high: Int? = null,
+        low: Int? = null,
+    ) {
+        transport.setWriteBufferLimits(high, low)
+    }
+
+    /** Python's `repr`: `<StreamWriter transport=... reader=...>`. */
+    override fun toString(): String = "<StreamWriter transport=$transport reader=$reader>"
+}

@@ -1,0 +1,186 @@
+package io.aiostreams.internal
+
+import io.aiostreams.StreamReader
+import io.aiostreams.StreamWriter
+import io.ktor.network.selector.Selectable
+import io.ktor.network.sockets.ServerSocket
+import io.ktor.network.sockets.Socket
+import io.ktor.network.sockets.toJavaAddress
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.NonCancellable
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
+import org.slf4j.LoggerFactory
+import java.net.StandardSocketOptions
+import java.nio.channels.SocketChannel
+import java.nio.file.Files
+import java.nio.file.Path
+
+/**
+ * CPython's `Server` plus the server half of `StreamReaderProtocol`: accept loops, one handler coroutine per
+ * connection, the set of live connections that `waitClosed` waits for, and `serveForever`'s bookkeeping.
+ */
+internal class ServerEngine(
+    private val listeners: List<ServerSocket>,
+    private val limit: Int,
+    private val keepAlive: Boolean?,
+    private val handler: suspend (StreamReader, StreamWriter) -> Unit,
+    private val exceptionHandler: ((Throwable) -> Unit)?,
+    private val unixSocket: UnixSocketFile?,
+) {
+    private val lock = Any()
+    private val acceptScope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+    private val handlerScope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+    private val clients = LinkedHashSet<StreamTransport>()
+    private var serving = false
+    private var closed = false
+    private var forever: CompletableDeferred<Unit>? = null
+    private val idle = CompletableDeferred<Unit>()
+
+    val addresses: List<java.net.SocketAddress> = listeners.map { it.localAddress.toJavaAddress() }
+
+    fun sockets(): List<java.net.SocketAddress> = synchronized(lock) { if (closed) emptyList() else addresses }
+
+    fun isServing(): Boolean = synchronized(lock) { serving }
+
+    fun startServing() {
+        synchronized(lock) {
+            if (serving || closed) return
+            serving = true
+        }
+        for (listener in listeners) acceptScope.launch { acceptLoop(listener) }
+    }
+
+    private suspend fun acceptLoop(listener: ServerSocket) {
+        while (true) {
+            val socket =
+                try {
+                    listener.accept()
+                } catch (e: CancellationException) {
+                    throw e
+                } catch (e: Exception) {
+                    if (synchronized(lock) { closed }) return
+                    log.warn("accept() failed on {}", listener.localAddress, e)
+                    continue
+                }
+            accepted(socket)
+        }
+    }
+
+    private fun accepted(socket: Socket) {
+        if (keepAlive != null) {
+            ((socket as? Selectable)?.channel as? SocketChannel)?.setOption(StandardSocketOptions.SO_KEEPALIVE, keepAlive)
+        }
+        val connection = connectionOf(endpointOf(socket), limit)
+        val transport = connection.writer.transport
+        synchronized(lock) { clients += transport }
+        transport.closed.invokeOnCompletion {
+            synchronized(lock) { clients -= transport }
+            checkIdle()
+        }
+        handlerScope.launch {
+            try {
+                handler(connection.reader, connection.writer)
+                // A handler that returns is done with its connection: CPython closes it when the writer is collected.
+                transport.close()
+            } catch (e: CancellationException) {
+                transport.close()
+                throw e
+            } catch (e: Throwable) {
+                report(e)
+                transport.close()
+            }
+        }
+    }
+
+    private fun report(error: Throwable) {
+        log.error("Unhandled exception in client_connected_cb", error)
+        try {
+            exceptionHandler?.invoke(error)
+        } catch (e: Throwable) {
+            log.error("The server's exception handler failed", e)
+        }
+    }
+
+    fun close() {
+        val gate =
+            synchronized(lock) {
+                if (closed) return
+                closed = true
+                serving = false
+                forever
+            }
+        for (listener in listeners) listener.close()
+        acceptScope.cancel()
+        unixSocket?.remove()
+        gate?.cancel()
+        checkIdle()
+    }
+
+    private fun checkIdle() {
+        if (synchronized(lock) { closed && clients.isEmpty() }) idle.complete(Unit)
+    }
+
+    suspend fun waitClosed() {
+        idle.await()
+    }
+
+    fun closeClients() = snapshot().forEach { it.close() }
+
+    fun abortClients() = snapshot().forEach { it.abort() }
+
+    private fun snapshot(): List<StreamTransport> = synchronized(lock) { clients.toList() }
+
+    suspend fun serveForever(describe: () -> String): Nothing {
+        val gate =
+            synchronized(lock) {
+                check(forever == null) { "server ${describe()} is already being awaited on serve_forever()" }
+                check(!closed) { "server ${describe()} is closed" }
+                CompletableDeferred<Unit>().also { forever = it }
+            }
+        try {
+            startServing()
+            gate.await()
+            error("unreachable: serve_forever's gate never completes normally")
+        } catch (e: CancellationException) {
+            withContext(NonCancellable) {
+                close()
+                waitClosed()
+            }
+            throw e
+        } finally {
+            synchronized(lock) { forever = null }
+        }
+    }
+
+    private companion object {
+        val log = LoggerFactory.getLogger("io.aiostreams.Server")
+    }
+}
+
+/** A Unix server's socket file: removed on close if it is still the one this server bound (CPython 3.13). */
+internal class UnixSocketFile(
+    private val path: Path,
+) {
+    private val inode: Any? = runCatching { Files.getAttribute(path, "unix:ino") }.getOrNull()
+
+    fun remove() {
+        runCatching {
+            if (inode != null && Files.getAttribute(path, "unix:ino") == inode) Files.deleteIfExists(path)
+        }
+    }
+
+    companion object {
+        /** Removes a socket file a dead server left behind, so that binding can succeed; leaves other files alone. */
+        fun removeStale(path: Path) {
+            if (Files.exists(path) && !Files.isRegularFile(path) && !Files.isDirectory(path)) {
+                Files.deleteIfExists(path)
+            }
+        }
+    }
+}

@@ -1,0 +1,317 @@
+package io.aiostreams.internal
+
+import io.ktor.utils.io.ByteReadChannel
+import io.ktor.utils.io.ByteWriteChannel
+import io.ktor.utils.io.readAvailable
+import io.ktor.utils.io.writePacket
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.NonCancellable
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
+import kotlinx.io.Buffer
+
+/**
+ * One connection: the socket side of a reader and a writer (CPython's selector transport plus
+ * `StreamReaderProtocol`), over an [Endpoint]'s Ktor [ByteReadChannel] / [ByteWriteChannel] pair.
+ *
+ * Two coroutines move the bytes: the read pump moves whole segments from [input] into [reader] and stops while the
+ * reader asks it to pause; the write pump moves what [write] buffered to [output] and flushes. Everything else is
+ * state under [lock]. The connection is *lost* once, with or without an error, after [close] has flushed and closed
+ * the socket, after [abort], or when the socket fails; then [closed] completes.
+ */
+internal class StreamTransport(
+    private val endpoint: Endpoint,
+    private val reader: ReaderCore,
+) : ReadTransport {
+    private val lock = Any()
+    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+    private val input = endpoint.input
+    private val output = endpoint.output
+    private val extra = endpoint.extra
+
+    private var pending = Buffer()
+    private var inFlight = 0L
+    private var high = DEFAULT_HIGH_WATER
+    private var low = DEFAULT_HIGH_WATER / 4
+    private var writingPaused = false
+    private var drainGate: CompletableDeferred<Throwable?>? = null
+    private var eofRequested = false
+    private var closing = false
+    private var lost = false
+    private val writeSignal = Channel<Unit>(Channel.CONFLATED)
+
+    @Volatile
+    private var readingPaused = false
+    private val readSignal = Channel<Unit>(Channel.CONFLATED)
+
+    /** Completes when the connection is lost: normally after a clean close or abort, exceptionally on an error. */
+    val closed = CompletableDeferred<Unit>()
+
+    private val readPump: Job
+    private val writePump: Job
+
+    init {
+        reader.setTransport(this)
+        readPump = scope.launch(start = CoroutineStart.LAZY) { pumpIn() }
+        writePump = scope.launch(start = CoroutineStart.LAZY) { pumpOut() }
+        // A failure is reported through `closed`; nobody has to look at it.
+        closed.invokeOnCompletion { }
+    }
+
+    fun start() {
+        readPump.start()
+        writePump.start()
+    }
+
+    // ---- reading ------------------------------------------------------------------------------------------------
+
+    override fun pauseReading() {
+        readingPaused = true
+    }
+
+    override fun resumeReading() {
+        readingPaused = false
+        readSignal.trySend(Unit)
+    }
+
+    private suspend fun pumpIn() {
+        try {
+            while (true) {
+                while (readingPaused) readSignal.receive()
+                if (!input.awaitContent()) break
+                input.readAvailable(1) { buffer ->
+                    val n = buffer.size.toInt()
+                    reader.feedBuffer(buffer)
+                    n
+                }
+            }
+            val cause = input.closedCause
+            if (cause != null) {
+                lose(connectionError(cause))
+            } else if (!reader.eofFed()) {
+                // The peer's FIN: end of stream for the reader; the connection stays open for writing (half-close).
+                reader.feedEof()
+            }
+        } catch (e: CancellationException) {
+            throw e
+        } catch (e: Throwable) {
+            lose(connectionError(e))
+        }
+    }
+
+    // ---- writing ------------------------------------------------------------------------------------------------
+
+    /** Buffers [data]; returns false when it was dropped because the connection is closing or lost. */
+    fun write(
+        data: ByteArray,
+        what: String,
+    ): Boolean {
+        synchronized(lock) {
+            check(!eofRequested) { "Cannot call $what() after write_eof()" }
+            if (data.isEmpty()) return true
+            if (closing || lost) return false
+            pending.write(data)
+            if (!writingPaused && bufferSizeLocked() > high) writingPaused = true
+        }
+        writeSignal.trySend(Unit)
+        return true
+    }
+
+    fun writeBufferSize(): Long = synchronized(lock) { bufferSizeLocked() }
+
+    private fun bufferSizeLocked(): Long = pending.size + inFlight
+
+    fun setWriteBufferLimits(
+        high: Int?,
+        low: Int?,
+    ) {
+        val h = high ?: (if (low == null) DEFAULT_HIGH_WATER else 4 * low)
+        val l = low ?: (h / 4)
+        require(h >= l && l >= 0) { "high ($h) must be >= low ($l) must be >= 0" }
+        val release =
+            synchronized(lock) {
+                this.high = h
+                this.low = l
+                updateWritingLocked()
+            }
+        release?.complete(null)
+    }
+
+    fun writeBufferLimits(): IntArray = synchronized(lock) { intArrayOf(low, high) }
+
+    /** Pauses or resumes writing by the marks; returns a drain gate to open, outside the lock. */
+    private fun updateWritingLocked(): CompletableDeferred<Throwable?>? {
+        val size = bufferSizeLocked()
+        if (!writingPaused && size > high) writingPaused = true
+        if (writingPaused && size <= low) {
+            writingPaused = false
+            return drainGate.also { drainGate = null }
+        }
+        return null
+    }
+
+    suspend fun drain(readerException: Throwable?) {
+        readerException?.let { throw it }
+        val gate =
+            synchronized(lock) {
+                if (closing || lost) throw connectionLost()
+                if (!writingPaused) return
+                drainGate ?: CompletableDeferred<Throwable?>().also { drainGate = it }
+            }
+        gate.await()?.let { throw it }
+    }
+
+    fun writeEof() {
+        synchronized(lock) {
+            if (closing || lost || eofRequested) return
+            eofRequested = true
+        }
+        writeSignal.trySend(Unit)
+    }
+
+    private suspend fun pumpOut() {
+        try {
+            while (true) {
+                var batch: Buffer? = null
+                var finish = false
+                var shutdown = false
+                synchronized(lock) {
+                    if (pending.size > 0) {
+                        batch = pending
+                        pending = Buffer()
+                        inFlight = batch.size
+                    } else if (closing) {
+                        finish = true
+                    } else if (eofRequested) {
+                        shutdown = true
+                    }
+                }
+                val b = batch
+                when {
+                    b != null -> {
+                        output.writePacket(b)
+                        output.flush()
+                        val release =
+                            synchronized(lock) {
+                                inFlight = 0
+                                updateWritingLocked()
+                            }
+                        release?.complete(null)
+                    }
+                    finish -> {
+                        output.flushAndClose()
+                        finishClose()
+                        return
+                    }
+                    shutdown -> {
+                        // Half-close: Ktor shuts the socket's output down once the channel is drained.
+                        output.flushAndClose()
+                        while (!synchronized(lock) { closing }) writeSignal.receive()
+                        finishClose()
+                        return
+                    }
+                    else -> writeSignal.receive()
+                }
+            }
+        } catch (e: CancellationException) {
+            throw e
+        } catch (e: Throwable) {
+            lose(connectionError(e))
+        }
+    }
+
+    // ---- closing ------------------------------------------------------------------------------------------------
+
+    fun isClosing(): Boolean = synchronized(lock) { closing || lost }
+
+    /** CPython's `close()`: stop reading now, flush what is buffered, then close the socket. Idempotent. */
+    fun close() {
+        synchronized(lock) {
+            if (closing || lost) return
+            closing = true
+        }
+        readPump.cancel()
+        writeSignal.trySend(Unit)
+        if (!writePump.isActive && !writePump.isCompleted) {
+            // Never started (a connection closed before it was handed out): nothing to flush.
+            writePump.cancel()
+            scope.launch { finishClose() }
+        }
+    }
+
+    private suspend fun finishClose() {
+        withContext(NonCancellable) {
+            closeSocket(abort = false)
+            lose(null)
+        }
+    }
+
+    /** CPython's `abort()`: drop what is buffered and free the socket at once. */
+    fun abort() {
+        synchronized(lock) {
+            if (lost) return
+            closing = true
+            pending.clear()
+        }
+        scope.launch(start = CoroutineStart.UNDISPATCHED) {
+            withContext(NonCancellable) {
+                readPump.cancel()
+                writePump.cancel()
+                closeSocket(abort = true)
+                lose(null)
+            }
+        }
+    }
+
+    private suspend fun closeSocket(abort: Boolean) {
+        runCatching { endpoint.close(abort) }
+    }
+
+    /** The connection is gone: CPython's `connection_lost(exc)`. Runs once. */
+    private suspend fun lose(error: Throwable?) {
+        val gate =
+            synchronized(lock) {
+                if (lost) return
+                lost = true
+                closing = true
+                pending.clear()
+                inFlight = 0
+                drainGate.also { drainGate = null }
+            }
+        if (error != null) {
+            reader.setException(error)
+        } else if (!reader.eofFed()) {
+            reader.feedEof()
+        }
+        gate?.complete(error)
+        if (error != null) {
+            withContext(NonCancellable) {
+                readPump.cancel()
+                writePump.cancel()
+                closeSocket(abort = true)
+            }
+            closed.completeExceptionally(error)
+        } else {
+            closed.complete(Unit)
+        }
+        scope.cancel()
+    }
+
+    fun extraInfo(name: String): Any? = extra[name]
+
+    fun hasExtraInfo(name: String): Boolean = name in extra
+
+    override fun toString(): String = "<StreamTransport ${extra["peername"] ?: extra["sockname"] ?: ""}>"
+
+    companion object {
+        const val DEFAULT_HIGH_WATER: Int = 64 * 1024
+    }
+}

@@ -1,0 +1,157 @@
+package io.aiostreams
+
+import io.aiostreams.testing.ascii
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.longs.shouldBeGreaterThan
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.types.shouldBeInstanceOf
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.withTimeout
+import kotlinx.coroutines.withTimeoutOrNull
+import java.net.InetSocketAddress
+import java.net.SocketException
+import java.net.StandardSocketOptions
+import java.nio.channels.SocketChannel
+
+class StreamWriterSpec :
+    FunSpec({
+        test("writeEofHalfClosesAndThePeerCanStillReply") {
+            val server =
+                startServer("127.0.0.1", 0) { reader, writer ->
+                    val all = reader.read()
+                    writer.write("got ${all.size} bytes\n".ascii())
+                    writer.drain()
+                }
+            val (reader, writer) = openConnection("127.0.0.1", server.port)
+            writer.canWriteEof() shouldBe true
+            writer.write(ByteArray(100_000) { 'x'.code.toByte() })
+            writer.writeEof()
+            writer.writeEof()
+            String(reader.readLine()) shouldBe "got 100000 bytes\n"
+            reader.read().size shouldBe 0
+            shouldThrow<IllegalStateException> { writer.write("late".ascii()) }.message shouldBe
+                "Cannot call write() after write_eof()"
+            shouldThrow<IllegalStateException> { writer.writeLines(listOf("late".ascii())) }.message shouldBe
+                "Cannot call writelines() after write_eof()"
+            writer.close()
+            writer.waitClosed()
+            server.close()
+            server.waitClosed()
+        }
+
+        test("drainWaitsWhileThePeerDoesNotReadAndResumesWhenItDoes") {
+            val release = CompletableDeferred<Unit>()
+            val server =
+                startServer("127.0.0.1", 0) { reader, _ ->
+                    release.await()
+                    reader.read()
+                }
+            val (_, writer) = openConnection("127.0.0.1", server.port)
+            val chunk = ByteArray(1 shl 20)
+            // Fill kernel and channel buffers until our own buffer stays above the high-water mark.
+            withTimeout(30_000) {
+                while (writer.getWriteBufferSize() <= 64 * 1024) {
+                    writer.write(chunk)
+                    delay(10)
+                }
+            }
+            writer.getWriteBufferSize() shouldBeGreaterThan 64 * 1024L
+            withTimeoutOrNull(300) { writer.drain() } shouldBe null
+            // Several drains wait together and are released together.
+            val drains = List(5) { async(start = CoroutineStart.UNDISPATCHED) { writer.drain() } }
+            release.complete(Unit)
+            withTimeout(30_000) { drains.awaitAll() }
+            writer.close()
+            writer.waitClosed()
+            server.close()
+            server.waitClosed()
+        }
+
+        test("drainReturnsAtOnceBelowTheHighWaterMark") {
+            val server = echoServer()
+            val (_, writer) = openConnection("127.0.0.1", server.port)
+            writer.setWriteBufferLimits(high = 1 shl 20)
+            writer.write(ByteArray(1000))
+            writer.drain()
+            shouldThrow<IllegalArgumentException> { writer.setWriteBufferLimits(high = 1, low = 2) }
+            writer.close()
+            server.close()
+            server.closeClients()
+            server.waitClosed()
+        }
+
+        test("drainAfterCloseRaisesConnectionLost") {
+            val server = echoServer()
+            val (_, writer) = openConnection("127.0.0.1", server.port)
+            writer.close()
+            writer.isClosing() shouldBe true
+            writer.write("dropped".ascii())
+            shouldThrow<SocketException> { writer.drain() }.message shouldBe "Connection lost"
+            writer.waitClosed()
+            writer.waitClosed()
+            server.close()
+            server.waitClosed()
+        }
+
+        test("peerResetIsAReaderErrorNeverACleanEof") {
+            val server =
+                startServer("127.0.0.1", 0) { reader, writer ->
+                    reader.readExactly(1)
+                    val channel = writer.getExtraInfo("socket") as SocketChannel
+                    channel.setOption(StandardSocketOptions.SO_LINGER, 0)
+                    // Closing the raw channel with linger 0 sends a reset, with no FIN before it.
+                    channel.close()
+                }
+            val (reader, writer) = openConnection("127.0.0.1", server.port)
+            writer.write("!".ascii())
+            writer.drain()
+            val failure = runCatching { withTimeout(10_000) { reader.read() } }.exceptionOrNull()
+            failure.shouldBeInstanceOf<SocketException>()
+            reader.exception() shouldBe failure
+            // The same error from drain() and from waitClosed().
+            shouldThrow<SocketException> { writer.drain() } shouldBe failure
+            shouldThrow<SocketException> { writer.waitClosed() }
+            server.close()
+            server.waitClosed()
+        }
+
+        test("extraInfoGivesJdkAddressesAndTheDefaultForUnknownKeys") {
+            val serverSidePeer = CompletableDeferred<Any?>()
+            val server =
+                startServer("127.0.0.1", 0) { reader, writer ->
+                    serverSidePeer.complete(writer.getExtraInfo("peername"))
+                    reader.read()
+                }
+            val (_, writer) = openConnection("127.0.0.1", server.port)
+            val sockname = writer.getExtraInfo("sockname") as InetSocketAddress
+            (writer.getExtraInfo("peername") as InetSocketAddress).port shouldBe server.port
+            writer.getExtraInfo("no such key", "fallback") shouldBe "fallback"
+            writer.getExtraInfo("socket").shouldBeInstanceOf<SocketChannel>()
+            writer.close()
+            server.close()
+            server.waitClosed()
+            serverSidePeer.await() shouldBe sockname
+        }
+
+        test("abortDropsTheBufferAndClosesAtOnce") {
+            val server =
+                startServer("127.0.0.1", 0) { reader, _ ->
+                    CompletableDeferred<Unit>().await()
+                    reader.read()
+                }
+            val (reader, writer) = openConnection("127.0.0.1", server.port)
+            repeat(20) { writer.write(ByteArray(1 shl 20)) }
+            writer.abort()
+            withTimeout(10_000) { writer.waitClosed() }
+            writer.getWriteBufferSize() shouldBe 0L
+            reader.read().size shouldBe 0
+            server.close()
+            server.abortClients()
+            withTimeout(10_000) { server.waitClosed() }
+        }
+    })

@@ -1,0 +1,36 @@
+package io.aiostreams
+
+import io.aiostreams.testing.ascii
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.shouldBe
+import java.net.InetSocketAddress
+
+/** A server that echoes lines back, for the tests that need a peer. */
+suspend fun echoServer(host: String = "127.0.0.1"): Server =
+    startServer(host, 0) { reader, writer ->
+        for (line in reader) {
+            writer.write(line)
+            writer.drain()
+        }
+    }
+
+val Server.port: Int get() = (sockets.first() as InetSocketAddress).port
+
+class TcpEchoSpec :
+    FunSpec({
+        test("linesRoundTripThroughAnEchoServerOverLoopback") {
+            val server = echoServer()
+            val (reader, writer) = openConnection("127.0.0.1", server.port)
+            for (i in 1..100) {
+                writer.write("line $i\n".ascii())
+                writer.drain()
+                String(reader.readLine()) shouldBe "line $i\n"
+            }
+            writer.close()
+            writer.waitClosed()
+            reader.read().size shouldBe 0
+            server.close()
+            server.waitClosed()
+            server.sockets shouldBe emptyList()
+        }
+    })
