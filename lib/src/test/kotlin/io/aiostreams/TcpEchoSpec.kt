@@ -6,8 +6,11 @@ import io.kotest.matchers.shouldBe
 import java.net.InetSocketAddress
 
 /** A server that echoes lines back, for the tests that need a peer. */
-suspend fun echoServer(host: String = "127.0.0.1"): Server =
-    startServer(host, 0) { reader, writer ->
+suspend fun echoServer(
+    host: String = "127.0.0.1",
+    port: Int = 0,
+): Server =
+    startServer(host, port) { reader, writer ->
         for (line in reader) {
             writer.write(line)
             writer.drain()

@@ -31,6 +31,18 @@ internal suspend fun connectTcp(
     keepAlive: Boolean?,
 ): Endpoint {
     val resolved = withContext(Dispatchers.IO) { InetAddress.getAllByName(host) }.toList()
+    return connectAddresses(resolved, port, localAddress, happyEyeballsDelay, interleave, keepAlive)
+}
+
+/** Tries [resolved] as CPython's `create_connection` tries the results of `getaddrinfo`. */
+internal suspend fun connectAddresses(
+    resolved: List<InetAddress>,
+    port: Int,
+    localAddress: JavaInetSocketAddress?,
+    happyEyeballsDelay: Duration?,
+    interleave: Int?,
+    keepAlive: Boolean?,
+): Endpoint {
     if (resolved.isEmpty()) throw IOException("getaddrinfo() returned empty list")
     val candidates =
         localAddress?.address?.let { local -> resolved.filter { it.javaClass == local.javaClass } }?.ifEmpty { null }
@@ -160,7 +172,7 @@ private suspend fun connectOne(
 }
 
 /** CPython's rule: one failure is re-raised; several different ones become one error naming each. */
-private fun combined(errors: List<Throwable>): Throwable {
+internal fun combined(errors: List<Throwable>): Throwable {
     if (errors.isEmpty()) return IOException("create_connection failed")
     val messages = errors.map { it.message ?: it.toString() }
     if (messages.distinct().size == 1) return errors.first()

@@ -1,0 +1,169 @@
+package io.aiostreams
+
+import io.aiostreams.testing.ascii
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.collections.shouldHaveSize
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldStartWith
+import io.kotest.matchers.types.shouldBeInstanceOf
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.async
+import kotlinx.coroutines.cancelAndJoin
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withTimeout
+import kotlinx.coroutines.withTimeoutOrNull
+import java.net.BindException
+import java.net.InetSocketAddress
+import java.util.Collections
+
+class ServerSpec :
+    FunSpec({
+        test("serverReportsItsSocketsAndStopsServingOnClose") {
+            val server = echoServer()
+            server.sockets shouldHaveSize 1
+            (server.sockets.first() as InetSocketAddress).port shouldBe server.port
+            server.isServing() shouldBe true
+            server.toString() shouldStartWith "<Server sockets=("
+            server.close()
+            server.close()
+            server.isServing() shouldBe false
+            server.sockets shouldBe emptyList()
+            withTimeout(5_000) { server.waitClosed() }
+            withTimeout(5_000) { server.waitClosed() }
+        }
+
+        test("waitClosedWaitsForLiveClientsUntilTheyFinish") {
+            val server = echoServer()
+            val (reader, writer) = openConnection("127.0.0.1", server.port)
+            writer.write("hi\n".ascii())
+            String(reader.readLine()) shouldBe "hi\n"
+            server.close()
+            // Closing the server leaves the connection alone, and waitClosed waits for it.
+            withTimeoutOrNull(300) { server.waitClosed() } shouldBe null
+            writer.write("still here\n".ascii())
+            String(reader.readLine()) shouldBe "still here\n"
+            writer.close()
+            withTimeout(10_000) { server.waitClosed() }
+        }
+
+        test("closeClientsAndAbortClientsLetWaitClosedReturn") {
+            for (abort in listOf(false, true)) {
+                val server = echoServer()
+                val clients = List(3) { openConnection("127.0.0.1", server.port) }
+                for ((reader, writer) in clients) {
+                    writer.write("x\n".ascii())
+                    reader.readLine()
+                }
+                server.close()
+                if (abort) server.abortClients() else server.closeClients()
+                withTimeout(10_000) { server.waitClosed() }
+                for ((reader, writer) in clients) {
+                    withTimeout(10_000) { reader.read() }.size shouldBe 0
+                    writer.close()
+                }
+            }
+        }
+
+        test("startServingFalseAcceptsOnlyAfterStartServing") {
+            val server = startServer("127.0.0.1", 0, startServing = false) { _, writer -> writer.write("hello\n".ascii()) }
+            server.isServing() shouldBe false
+            server.startServing()
+            server.isServing() shouldBe true
+            val (reader, writer) = openConnection("127.0.0.1", server.port)
+            String(reader.readLine()) shouldBe "hello\n"
+            writer.close()
+            server.close()
+            server.waitClosed()
+        }
+
+        test("serveForeverCancelledClosesTheServerAndRefusesASecondCall") {
+            val server = echoServer()
+            val forever = launch(start = CoroutineStart.UNDISPATCHED) { server.serveForever() }
+            shouldThrow<IllegalStateException> { server.serveForever() }.message shouldBe
+                "server $server is already being awaited on serve_forever()"
+            forever.cancelAndJoin()
+            server.isServing() shouldBe false
+            server.sockets shouldBe emptyList()
+            shouldThrow<IllegalStateException> { server.serveForever() }.message shouldBe "server $server is closed"
+        }
+
+        test("closeFromElsewhereEndsServeForeverWithCancellation") {
+            val server = echoServer()
+            val forever = async(start = CoroutineStart.UNDISPATCHED) { runCatching { server.serveForever() } }
+            server.close()
+            withTimeout(5_000) { forever.await() }.exceptionOrNull().shouldBeInstanceOf<CancellationException>()
+        }
+
+        test("aHandlerThatThrowsIsReportedItsConnectionClosedAndTheServerKeepsServing") {
+            val reported = Collections.synchronizedList(mutableListOf<Throwable>())
+            val server =
+                startServer("127.0.0.1", 0, exceptionHandler = { reported += it }) { reader, writer ->
+                    val line = String(reader.readLine())
+                    if (line == "boom\n") throw IllegalStateException("handler failed")
+                    writer.write(line.ascii())
+                }
+            val (reader1, writer1) = openConnection("127.0.0.1", server.port)
+            writer1.write("boom\n".ascii())
+            withTimeout(10_000) { reader1.read() }.size shouldBe 0
+            val (reader2, writer2) = openConnection("127.0.0.1", server.port)
+            writer2.write("fine\n".ascii())
+            String(reader2.readLine()) shouldBe "fine\n"
+            reported.map { it.message } shouldBe listOf("handler failed")
+            writer1.close()
+            writer2.close()
+            server.close()
+            withTimeout(10_000) { server.waitClosed() }
+        }
+
+        test("aCancelledHandlerClosesItsConnectionQuietly") {
+            val reported = mutableListOf<Throwable>()
+            val server =
+                startServer("127.0.0.1", 0, exceptionHandler = { reported += it }) { _, _ ->
+                    throw CancellationException("handler gave up")
+                }
+            val (reader, writer) = openConnection("127.0.0.1", server.port)
+            withTimeout(10_000) { reader.read() }.size shouldBe 0
+            reported shouldBe emptyList()
+            writer.close()
+            server.close()
+            withTimeout(10_000) { server.waitClosed() }
+        }
+
+        test("bindingATakenPortFailsWithCPythonsMessage") {
+            val server = echoServer()
+            val failure = shouldThrow<BindException> { startServer("127.0.0.1", server.port, reuseAddress = false) { _, _ -> } }
+            failure.message shouldStartWith "error while attempting to bind on address ('127.0.0.1', ${server.port}): "
+            server.close()
+        }
+
+        test("badArgumentsAreRejectedBeforeAnythingIsOpened") {
+            shouldThrow<IllegalArgumentException> { startServer("127.0.0.1", 0, limit = 0) { _, _ -> } }.message shouldBe
+                "Limit cannot be <= 0"
+            shouldThrow<IllegalArgumentException> { startServer("127.0.0.1", 70000) { _, _ -> } }.message shouldBe
+                "port must be 0-65535: 70000"
+            shouldThrow<IllegalArgumentException> { startServer("127.0.0.1", 0, backlog = 0) { _, _ -> } }.message shouldBe
+                "backlog <= 0: 0"
+            shouldThrow<IllegalArgumentException> { openConnection("127.0.0.1", -1) }.message shouldBe
+                "port must be 0-65535: -1"
+        }
+
+        test("useClosesTheServer") {
+            val server = echoServer()
+            server.use { it.isServing() shouldBe true }
+            server.isServing() shouldBe false
+            withTimeout(5_000) { server.waitClosed() }
+        }
+
+        test("hostNullListensOnEveryInterface") {
+            val gate = CompletableDeferred<Unit>()
+            val server = startServer(null, 0) { _, writer -> writer.write("any\n".ascii()).also { gate.complete(Unit) } }
+            val (reader, writer) = openConnection("127.0.0.1", server.port)
+            String(reader.readLine()) shouldBe "any\n"
+            writer.close()
+            server.close()
+            server.waitClosed()
+        }
+    })
