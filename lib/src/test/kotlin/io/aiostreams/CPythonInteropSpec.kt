@@ -21,7 +21,11 @@ class CPythonInteropSpec :
         val script = File(CPythonInteropSpec::class.java.getResource("/python/interop_peer.py")!!.toURI())
 
         test("ourClientTalksToACPythonServerInEveryMode") {
-            val python = ProcessBuilder("python3", script.path, "server").redirectError(ProcessBuilder.Redirect.INHERIT).start()
+            val python = ProcessBuilder(
+                "python3",
+                script.path,
+                "server",
+            ).redirectError(ProcessBuilder.Redirect.INHERIT).start()
             try {
                 val portLine = runInterruptible(Dispatchers.IO) { python.inputStream.bufferedReader().readLine() }
                 val port = portLine.removePrefix("PORT ").trim().toInt()
@@ -66,7 +70,7 @@ object InteropProtocol {
         writer: StreamWriter,
     ) {
         when (String(reader.readLine())) {
-            "LINES\n" ->
+            "LINES\n" -> {
                 while (true) {
                     val line = reader.readLine()
                     if (line.isEmpty() || line.contentEquals("END\n".ascii())) {
@@ -76,7 +80,9 @@ object InteropProtocol {
                     writer.write(line)
                     writer.drain()
                 }
-            "FRAMES\n" ->
+            }
+
+            "FRAMES\n" -> {
                 while (true) {
                     val head = reader.readExactly(4)
                     val n = ByteBuffer.wrap(head).int
@@ -87,6 +93,8 @@ object InteropProtocol {
                     writer.write(head + reader.readExactly(n))
                     writer.drain()
                 }
+            }
+
             "BULK\n" -> {
                 while (true) {
                     val chunk = reader.read(65536)

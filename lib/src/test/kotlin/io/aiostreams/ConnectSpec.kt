@@ -21,7 +21,11 @@ import java.nio.channels.ServerSocketChannel
 import kotlin.time.Duration.Companion.milliseconds
 
 /** A port on 127.0.0.1 where nothing listens (bound, then closed). */
-fun freePort(): Int = ServerSocketChannel.open().use { it.bind(InetSocketAddress("127.0.0.1", 0)).localAddress.let { a -> (a as InetSocketAddress).port } }
+fun freePort(): Int = ServerSocketChannel.open().use {
+    it.bind(InetSocketAddress("127.0.0.1", 0)).localAddress.let { a ->
+        (a as InetSocketAddress).port
+    }
+}
 
 class ConnectSpec :
     FunSpec({
@@ -73,7 +77,8 @@ class ConnectSpec :
             }
             val server = echoServer("::1", port)
             try {
-                withTimeoutOrNull(1_000) { connectAddresses(listOf(v4, v6), port, null, null, null, null) } shouldBe null
+                withTimeoutOrNull(1_000) { connectAddresses(listOf(v4, v6), port, null, null, null, null) } shouldBe
+                    null
                 val endpoint =
                     withTimeout(10_000) { connectAddresses(listOf(v4, v6), port, null, 100.milliseconds, null, null) }
                 val (reader, writer) = connectionOf(endpoint, DEFAULT_LIMIT)
@@ -109,7 +114,11 @@ class ConnectSpec :
                     writer.write("${(writer.getExtraInfo("peername") as InetSocketAddress).port}\n".ascii())
                     reader.read()
                 }
-            val (reader, writer) = openConnection("127.0.0.1", server.port, localAddress = InetSocketAddress("127.0.0.1", 0))
+            val (reader, writer) = openConnection(
+                "127.0.0.1",
+                server.port,
+                localAddress = InetSocketAddress("127.0.0.1", 0),
+            )
             val sockname = writer.getExtraInfo("sockname") as InetSocketAddress
             sockname.address shouldBe v4
             String(reader.readLine()) shouldBe "${sockname.port}\n"

@@ -68,7 +68,8 @@ class ServerSpec :
         }
 
         test("startServingFalseAcceptsOnlyAfterStartServing") {
-            val server = startServer("127.0.0.1", 0, startServing = false) { _, writer -> writer.write("hello\n".ascii()) }
+            val server =
+                startServer("127.0.0.1", 0, startServing = false) { _, writer -> writer.write("hello\n".ascii()) }
             server.isServing() shouldBe false
             server.startServing()
             server.isServing() shouldBe true
@@ -134,17 +135,22 @@ class ServerSpec :
 
         test("bindingATakenPortFailsWithCPythonsMessage") {
             val server = echoServer()
-            val failure = shouldThrow<BindException> { startServer("127.0.0.1", server.port, reuseAddress = false) { _, _ -> } }
+            val failure =
+                shouldThrow<BindException> { startServer("127.0.0.1", server.port, reuseAddress = false) { _, _ -> } }
             failure.message shouldStartWith "error while attempting to bind on address ('127.0.0.1', ${server.port}): "
             server.close()
         }
 
         test("badArgumentsAreRejectedBeforeAnythingIsOpened") {
-            shouldThrow<IllegalArgumentException> { startServer("127.0.0.1", 0, limit = 0) { _, _ -> } }.message shouldBe
+            shouldThrow<IllegalArgumentException> {
+                startServer("127.0.0.1", 0, limit = 0) { _, _ -> }
+            }.message shouldBe
                 "Limit cannot be <= 0"
             shouldThrow<IllegalArgumentException> { startServer("127.0.0.1", 70000) { _, _ -> } }.message shouldBe
                 "port must be 0-65535: 70000"
-            shouldThrow<IllegalArgumentException> { startServer("127.0.0.1", 0, backlog = 0) { _, _ -> } }.message shouldBe
+            shouldThrow<IllegalArgumentException> {
+                startServer("127.0.0.1", 0, backlog = 0) { _, _ -> }
+            }.message shouldBe
                 "backlog <= 0: 0"
             shouldThrow<IllegalArgumentException> { openConnection("127.0.0.1", -1) }.message shouldBe
                 "port must be 0-65535: -1"
@@ -159,7 +165,8 @@ class ServerSpec :
 
         test("hostNullListensOnEveryInterface") {
             val gate = CompletableDeferred<Unit>()
-            val server = startServer(null, 0) { _, writer -> writer.write("any\n".ascii()).also { gate.complete(Unit) } }
+            val server =
+                startServer(null, 0) { _, writer -> writer.write("any\n".ascii()).also { gate.complete(Unit) } }
             val (reader, writer) = openConnection("127.0.0.1", server.port)
             String(reader.readLine()) shouldBe "any\n"
             writer.close()

@@ -120,6 +120,38 @@ class StreamWriterSpec :
             server.waitClosed()
         }
 
+        test("writeAndDrainLoopEndsWithAnErrorWhenThePeerCloses") {
+            val server = startServer("127.0.0.1", 0) { _, writer -> writer.close() }
+            val (_, writer) = openConnection("127.0.0.1", server.port)
+            val failure =
+                withTimeout(30_000) {
+                    runCatching {
+                        while (true) {
+                            writer.write(ByteArray(64 * 1024))
+                            writer.drain()
+                        }
+                    }.exceptionOrNull()
+                }
+            failure.shouldBeInstanceOf<java.io.IOException>()
+            server.close()
+            server.waitClosed()
+        }
+
+        test("waitClosedCompletesWithUnreadIncomingData") {
+            val server =
+                startServer("127.0.0.1", 0) { reader, writer ->
+                    writer.write(ByteArray(100_000))
+                    writer.drain()
+                    reader.read()
+                }
+            val (reader, writer) = openConnection("127.0.0.1", server.port)
+            reader.readExactly(10)
+            writer.close()
+            withTimeout(10_000) { writer.waitClosed() }
+            server.close()
+            withTimeout(10_000) { server.waitClosed() }
+        }
+
         test("extraInfoGivesJdkAddressesAndTheDefaultForUnknownKeys") {
             val serverSidePeer = CompletableDeferred<Any?>()
             val server =

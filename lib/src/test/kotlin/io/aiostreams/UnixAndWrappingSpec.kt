@@ -63,7 +63,9 @@ class UnixAndWrappingSpec :
 
         test("aKtorSocketWrappedGetsPythonSemantics") {
             val server = echoServer()
-            val socket = aSocket(io.aiostreams.internal.Selector.manager).tcp().connect(InetSocketAddress("127.0.0.1", server.port))
+            val socket = aSocket(
+                io.aiostreams.internal.Selector.manager,
+            ).tcp().connect(InetSocketAddress("127.0.0.1", server.port))
             val (reader, writer) = openConnection(socket, limit = 8)
             writer.write("short\nway too long\n".ascii())
             String(reader.readLine()) shouldBe "short\n"

@@ -206,11 +206,13 @@ internal class StreamTransport(
                             }
                         release?.complete(null)
                     }
+
                     finish -> {
                         output.flushAndClose()
                         finishClose()
                         return
                     }
+
                     shutdown -> {
                         // Half-close: Ktor shuts the socket's output down once the channel is drained.
                         output.flushAndClose()
@@ -218,7 +220,10 @@ internal class StreamTransport(
                         finishClose()
                         return
                     }
-                    else -> writeSignal.receive()
+
+                    else -> {
+                        writeSignal.receive()
+                    }
                 }
             }
         } catch (e: CancellationException) {

@@ -10,7 +10,15 @@ import picocli.CommandLine.Option;
         name = "samples",
         mixinStandardHelpOptions = true,
         description = "aiostreams sample programs; each exists in Kotlin and in Java (--lang).",
-        subcommands = {Samples.Demo.class, Samples.ReaderBenchCommand.class})
+        subcommands = {
+            Samples.Demo.class,
+            Samples.ReaderDemoCommand.class,
+            Samples.EchoServerCommand.class,
+            Samples.EchoClientCommand.class,
+            Samples.LineClientCommand.class,
+            Samples.WaitForDataCommand.class,
+            Samples.ReaderBenchCommand.class
+        })
 public final class Samples implements Runnable {
     /** Which twin runs a sample. */
     enum Lang { kotlin, java }
@@ -29,12 +37,25 @@ public final class Samples implements Runnable {
         return new CommandLine(new Samples()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
     }
 
-    @Command(name = "demo", mixinStandardHelpOptions = true,
-            description = "Offline demo: parse a response that arrives in pieces, with CPython's read rules.")
-    static final class Demo implements Callable<Integer> {
+    /** The options every sample shares. */
+    abstract static class Twin {
         @Option(names = "--lang", defaultValue = "kotlin", description = "kotlin or java (default: ${DEFAULT-VALUE}).")
         Lang lang;
+    }
 
+    @Command(name = "demo", mixinStandardHelpOptions = true,
+            description = "Offline demo: a server and a client in one process on a free loopback port.")
+    static final class Demo extends Twin implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            io.aiostreams.samples.kotlin.LoopbackDemo.run(System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "reader-demo", mixinStandardHelpOptions = true,
+            description = "Offline: parse a response that arrives in pieces, with CPython's read rules.")
+    static final class ReaderDemoCommand extends Twin implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             if (lang == Lang.java) {
@@ -46,12 +67,71 @@ public final class Samples implements Runnable {
         }
     }
 
+    @Command(name = "echo-server", mixinStandardHelpOptions = true,
+            description = "asyncio's TCP echo server: echoes up to 100 bytes per connection, then closes it.")
+    static final class EchoServerCommand extends Twin implements Callable<Integer> {
+        @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+        String host;
+
+        @Option(names = "--port", defaultValue = "8888", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+        int port;
+
+        @Override
+        public Integer call() {
+            var server = io.aiostreams.samples.kotlin.EchoServer.start(host, port, System.out);
+            io.aiostreams.samples.kotlin.EchoServer.serveUntilStopped(server);
+            return 0;
+        }
+    }
+
+    @Command(name = "echo-client", mixinStandardHelpOptions = true,
+            description = "asyncio's TCP echo client: sends a message and prints the reply.")
+    static final class EchoClientCommand extends Twin implements Callable<Integer> {
+        @Option(names = "--host", defaultValue = "127.0.0.1", description = "Server address (default: ${DEFAULT-VALUE}).")
+        String host;
+
+        @Option(names = "--port", defaultValue = "8888", description = "Server port (default: ${DEFAULT-VALUE}).")
+        int port;
+
+        @Option(names = "--message", defaultValue = "Hello World!", description = "What to send (default: ${DEFAULT-VALUE}).")
+        String message;
+
+        @Override
+        public Integer call() {
+            io.aiostreams.samples.kotlin.EchoClient.run(host, port, message, System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "line-client", mixinStandardHelpOptions = true,
+            description = "Writes four lines and reads lines back until 'Last line.'.")
+    static final class LineClientCommand extends Twin implements Callable<Integer> {
+        @Option(names = "--host", defaultValue = "localhost", description = "Server address (default: ${DEFAULT-VALUE}).")
+        String host;
+
+        @Option(names = "--port", defaultValue = "2222", description = "Server port (default: ${DEFAULT-VALUE}).")
+        int port;
+
+        @Override
+        public Integer call() {
+            io.aiostreams.samples.kotlin.LineClient.run(host, port, System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "wait-for-data", mixinStandardHelpOptions = true,
+            description = "A connected pair on loopback: one side sends 'abc', the other waits for it.")
+    static final class WaitForDataCommand extends Twin implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            io.aiostreams.samples.kotlin.WaitForData.run(System.out);
+            return 0;
+        }
+    }
+
     @Command(name = "reader-bench", mixinStandardHelpOptions = true,
             description = "In-memory readLine / readUntil throughput on 100-byte lines.")
-    static final class ReaderBenchCommand implements Callable<Integer> {
-        @Option(names = "--lang", defaultValue = "kotlin", description = "kotlin or java (default: ${DEFAULT-VALUE}).")
-        Lang lang;
-
+    static final class ReaderBenchCommand extends Twin implements Callable<Integer> {
         @Option(names = "--lines", defaultValue = "1000000", description = "Lines per round (default: ${DEFAULT-VALUE}).")
         int lines;
 
