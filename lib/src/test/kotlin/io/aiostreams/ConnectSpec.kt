@@ -36,6 +36,11 @@ class ConnectSpec :
             shouldThrow<ConnectException> { openConnection("127.0.0.1", freePort()) }
         }
 
+        test("anUnresolvableHostThrowsUnknownHostException") {
+            // A malformed IPv6 literal fails in the resolver without any lookup leaving the machine.
+            shouldThrow<java.net.UnknownHostException> { openConnection("[::1", 80) }
+        }
+
         test("everyAddressIsTriedInOrderUntilOneConnects") {
             val server = echoServer("127.0.0.1")
             // ::1 refuses (nothing listens there on this port), then 127.0.0.1 answers.

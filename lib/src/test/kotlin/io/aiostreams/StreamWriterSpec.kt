@@ -112,6 +112,8 @@ class StreamWriterSpec :
             writer.drain()
             val failure = runCatching { withTimeout(10_000) { reader.read() } }.exceptionOrNull()
             failure.shouldBeInstanceOf<SocketException>()
+            // The JDK's own error is kept as the cause.
+            failure.cause.shouldBeInstanceOf<SocketException>()
             reader.exception() shouldBe failure
             // The same error from drain() and from waitClosed().
             shouldThrow<SocketException> { writer.drain() } shouldBe failure

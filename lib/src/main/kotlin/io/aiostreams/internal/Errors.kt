@@ -12,7 +12,6 @@ import java.net.SocketException
 internal fun connectionError(error: Throwable): IOException {
     var root = error
     while (root is ClosedByteChannelException && root.cause != null && root.cause !== root) root = root.cause!!
-    if (root is SocketException && root.cause == null && root !== error) return root
     return SocketException(root.message ?: root.toString()).apply { initCause(root) }
 }
 

@@ -53,13 +53,17 @@ internal class ReaderCore(
         wake?.resume(null)
     }
 
-    /** Moves every byte of [source] into the reader without copying segment contents. */
-    fun feedBuffer(source: Buffer) {
+    /** Moves up to [max] bytes of [source] into the reader without copying segment contents. */
+    fun feedBuffer(
+        source: Buffer,
+        max: Long = source.size,
+    ) {
         val wake =
             synchronized(lock) {
                 check(!eof) { "feed_data after feed_eof" }
-                if (source.size == 0L) return
-                buffer.write(source, source.size)
+                val n = minOf(max, source.size)
+                if (n == 0L) return
+                buffer.write(source, n)
                 afterFeed()
             }
         wake?.resume(null)

@@ -37,7 +37,7 @@ internal class StreamTransport(
     private val output = endpoint.output
     private val extra = endpoint.extra
 
-    private var pending = Buffer()
+    private val pending = Buffer()
     private var inFlight = 0L
     private var high = DEFAULT_HIGH_WATER
     private var low = DEFAULT_HIGH_WATER / 4
@@ -87,10 +87,11 @@ internal class StreamTransport(
             while (true) {
                 while (readingPaused) readSignal.receive()
                 if (!input.awaitContent()) break
+                // At most MAX_FEED at a time (CPython reads 256 KiB per recv), so that pausing can take effect.
                 input.readAvailable(1) { buffer ->
-                    val n = buffer.size.toInt()
-                    reader.feedBuffer(buffer)
-                    n
+                    val n = minOf(buffer.size, MAX_FEED)
+                    reader.feedBuffer(buffer, n)
+                    n.toInt()
                 }
             }
             val cause = input.closedCause
@@ -185,9 +186,12 @@ internal class StreamTransport(
                 var shutdown = false
                 synchronized(lock) {
                     if (pending.size > 0) {
-                        batch = pending
-                        pending = Buffer()
-                        inFlight = batch.size
+                        // Bounded pieces: Ktor's channel takes a whole flush at once, so only small flushes let its
+                        // back-pressure (a full channel suspends flush()) reach us, and through us drain().
+                        val piece = Buffer()
+                        piece.write(pending, minOf(pending.size, MAX_WRITE))
+                        batch = piece
+                        inFlight = piece.size
                     } else if (closing) {
                         finish = true
                     } else if (eofRequested) {
@@ -318,5 +322,7 @@ internal class StreamTransport(
 
     companion object {
         const val DEFAULT_HIGH_WATER: Int = 64 * 1024
+        const val MAX_FEED: Long = 256 * 1024
+        const val MAX_WRITE: Long = 256 * 1024
     }
 }
