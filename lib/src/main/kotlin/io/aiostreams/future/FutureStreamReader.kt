@@ -1,11 +1,7 @@
 package io.aiostreams.future
 
 import io.aiostreams.StreamReader
-import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.CoroutineStart
-import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.SupervisorJob
-import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.future.future
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.Executor
@@ -33,7 +29,7 @@ public class FutureStreamReader
         public val reader: StreamReader,
         executor: Executor? = null,
     ) {
-        private val scope = CoroutineScope(SupervisorJob() + (executor?.asCoroutineDispatcher() ?: Dispatchers.Default))
+        private val scope = futureScope(executor)
 
         /** [StreamReader.read]: up to [n] bytes, or everything until end of stream when [n] is negative. */
         @JvmOverloads

@@ -48,7 +48,11 @@ public final class Samples implements Runnable {
     static final class Demo extends Twin implements Callable<Integer> {
         @Override
         public Integer call() {
-            io.aiostreams.samples.kotlin.LoopbackDemo.run(System.out);
+            if (lang == Lang.java) {
+                io.aiostreams.samples.java.LoopbackDemo.run(System.out);
+            } else {
+                io.aiostreams.samples.kotlin.LoopbackDemo.run(System.out);
+            }
             return 0;
         }
     }
@@ -78,8 +82,13 @@ public final class Samples implements Runnable {
 
         @Override
         public Integer call() {
-            var server = io.aiostreams.samples.kotlin.EchoServer.start(host, port, System.out);
-            io.aiostreams.samples.kotlin.EchoServer.serveUntilStopped(server);
+            if (lang == Lang.java) {
+                var server = io.aiostreams.samples.java.EchoServer.start(host, port, System.out);
+                io.aiostreams.samples.java.EchoServer.serveUntilStopped(server);
+            } else {
+                var server = io.aiostreams.samples.kotlin.EchoServer.start(host, port, System.out);
+                io.aiostreams.samples.kotlin.EchoServer.serveUntilStopped(server);
+            }
             return 0;
         }
     }
@@ -98,7 +107,11 @@ public final class Samples implements Runnable {
 
         @Override
         public Integer call() {
-            io.aiostreams.samples.kotlin.EchoClient.run(host, port, message, System.out);
+            if (lang == Lang.java) {
+                io.aiostreams.samples.java.EchoClient.run(host, port, message, System.out);
+            } else {
+                io.aiostreams.samples.kotlin.EchoClient.run(host, port, message, System.out);
+            }
             return 0;
         }
     }
@@ -114,7 +127,11 @@ public final class Samples implements Runnable {
 
         @Override
         public Integer call() {
-            io.aiostreams.samples.kotlin.LineClient.run(host, port, System.out);
+            if (lang == Lang.java) {
+                io.aiostreams.samples.java.LineClient.run(host, port, System.out);
+            } else {
+                io.aiostreams.samples.kotlin.LineClient.run(host, port, System.out);
+            }
             return 0;
         }
     }
@@ -124,7 +141,11 @@ public final class Samples implements Runnable {
     static final class WaitForDataCommand extends Twin implements Callable<Integer> {
         @Override
         public Integer call() {
-            io.aiostreams.samples.kotlin.WaitForData.run(System.out);
+            if (lang == Lang.java) {
+                io.aiostreams.samples.java.WaitForData.run(System.out);
+            } else {
+                io.aiostreams.samples.kotlin.WaitForData.run(System.out);
+            }
             return 0;
         }
     }

@@ -1,10 +1,5 @@
 package io.aiostreams.samples
 
-import io.aiostreams.samples.kotlin.EchoClient
-import io.aiostreams.samples.kotlin.EchoServer
-import io.aiostreams.samples.kotlin.LineClient
-import io.aiostreams.samples.kotlin.LoopbackDemo
-import io.aiostreams.samples.kotlin.WaitForData
 import io.aiostreams.startServer
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
@@ -19,60 +14,106 @@ private fun transcript(block: (PrintStream) -> Unit): String {
     return bytes.toString(Charsets.UTF_8)
 }
 
-/** The classic asyncio stream samples print what their Python originals print. */
+/** One implementation of every stream sample: the Kotlin one or the Java one. */
+private class Twin(
+    val name: String,
+    val echoServer: (PrintStream) -> Pair<Int, () -> Unit>,
+    val echoClient: (Int, PrintStream) -> Unit,
+    val lineClient: (Int, PrintStream) -> Unit,
+    val waitForData: (PrintStream) -> Unit,
+    val demo: (PrintStream) -> Unit,
+)
+
+private val twins =
+    listOf(
+        Twin(
+            "kotlin",
+            { out ->
+                val server = io.aiostreams.samples.kotlin.EchoServer.start("127.0.0.1", 0, out)
+                (server.sockets.first() as InetSocketAddress).port to {
+                    server.close()
+                    kotlinx.coroutines.runBlocking { server.waitClosed() }
+                }
+            },
+            { port, out -> io.aiostreams.samples.kotlin.EchoClient.run("127.0.0.1", port, "Hello World!", out) },
+            { port, out -> io.aiostreams.samples.kotlin.LineClient.run("127.0.0.1", port, out) },
+            { out -> io.aiostreams.samples.kotlin.WaitForData.run(out) },
+            { out -> io.aiostreams.samples.kotlin.LoopbackDemo.run(out) },
+        ),
+        Twin(
+            "java",
+            { out ->
+                val server = io.aiostreams.samples.java.EchoServer.start("127.0.0.1", 0, out)
+                (server.sockets.first() as InetSocketAddress).port to {
+                    server.close()
+                    server.waitClosed().join()
+                }
+            },
+            { port, out -> io.aiostreams.samples.java.EchoClient.run("127.0.0.1", port, "Hello World!", out) },
+            { port, out -> io.aiostreams.samples.java.LineClient.run("127.0.0.1", port, out) },
+            { out -> io.aiostreams.samples.java.WaitForData.run(out) },
+            { out -> io.aiostreams.samples.java.LoopbackDemo.run(out) },
+        ),
+    )
+
+/** The classic asyncio stream samples print what their Python originals print, in both twins. */
 class StreamSamplesSpec :
     FunSpec({
-        test("echoServerAndEchoClientPrintThePythonTranscripts") {
-            val serverOut = ByteArrayOutputStream()
-            val serverPrint = PrintStream(serverOut, true, Charsets.UTF_8)
-            val server = EchoServer.start("127.0.0.1", 0, serverPrint)
-            val port = (server.sockets.first() as InetSocketAddress).port
-            val client = transcript { EchoClient.run("127.0.0.1", port, "Hello World!", it) }
-            client shouldBe "Send: 'Hello World!'\nReceived: 'Hello World!'\nClose the connection\n"
-            server.close()
-            server.waitClosed()
-            serverOut.toString(Charsets.UTF_8) shouldMatch
-                Regex(
-                    "Serving on \\('127.0.0.1', $port\\)\nReceived 'Hello World!' from \\('127.0.0.1', \\d+\\)\n" +
-                        "Send: 'Hello World!'\nClose the connection\n",
-                )
-        }
-
-        test("lineClientReadsUntilTheLastLine") {
-            val server =
-                startServer("127.0.0.1", 0) { reader, writer ->
-                    for (line in reader) writer.write(line)
-                }
-            val port = (server.sockets.first() as InetSocketAddress).port
-            transcript { LineClient.run("127.0.0.1", port, it) } shouldBe
-                "Lines received\nb'First line.\\n'\nb'Second line.\\n'\nb'Third line.\\n'\nb'Last line.\\n'\n"
-            server.close()
-            server.waitClosed()
-        }
-
-        test("waitForDataReceivesAbc") {
-            transcript { WaitForData.run(it) } shouldBe "Received: abc\n"
-        }
-
-        test("loopbackDemoRunsOfflineFromStartToEnd") {
-            val out = transcript { LoopbackDemo.run(it) }
-            out.lines().first() shouldBe "server> listening on a free loopback port"
-            out.lines() shouldBe
-                listOf(
-                    "server> listening on a free loopback port",
-                    "client> readLine: HELLO, STREAMS",
-                    "client> readExactly(12): ############",
-                    "client> readUntil(;): alpha;",
-                    "client> readUntil(;): beta;",
-                    "client> readUntil(;): gamma;",
-                    "client> LimitOverrunError: more than 16 bytes before the newline; the data stays buffered",
-                    "client> readExactly(43): A LINE LONGER THAN THE CLIENT'S LIMIT OF 16",
-                    "client> sending EOF (half-close), still reading",
-                    "server> client half-closed; saying goodbye",
-                    "client> readLine: goodbye",
-                    "client> IncompleteReadError at end of stream: 0 bytes read on a total of 1 expected bytes",
-                    "server> closed",
-                    "",
-                )
+        for (twin in twins) {
+            context("twin ${twin.name}") { samples(twin) }
         }
     })
+
+private suspend fun io.kotest.core.spec.style.scopes.FunSpecContainerScope.samples(twin: Twin) {
+    test("echoServerAndEchoClientPrintThePythonTranscripts") {
+        val serverOut = ByteArrayOutputStream()
+        val serverPrint = PrintStream(serverOut, true, Charsets.UTF_8)
+        val (port, stop) = twin.echoServer(serverPrint)
+        val client = transcript { twin.echoClient(port, it) }
+        client shouldBe "Send: 'Hello World!'\nReceived: 'Hello World!'\nClose the connection\n"
+        stop()
+        serverOut.toString(Charsets.UTF_8) shouldMatch
+            Regex(
+                "Serving on \\('127.0.0.1', $port\\)\nReceived 'Hello World!' from \\('127.0.0.1', \\d+\\)\n" +
+                    "Send: 'Hello World!'\nClose the connection\n",
+            )
+    }
+
+    test("lineClientReadsUntilTheLastLine") {
+        val server =
+            startServer("127.0.0.1", 0) { reader, writer ->
+                for (line in reader) writer.write(line)
+            }
+        val port = (server.sockets.first() as InetSocketAddress).port
+        transcript { twin.lineClient(port, it) } shouldBe
+            "Lines received\nb'First line.\\n'\nb'Second line.\\n'\nb'Third line.\\n'\nb'Last line.\\n'\n"
+        server.close()
+        server.waitClosed()
+    }
+
+    test("waitForDataReceivesAbc") {
+        transcript { twin.waitForData(it) } shouldBe "Received: abc\n"
+    }
+
+    test("loopbackDemoRunsOfflineFromStartToEnd") {
+        val out = transcript { twin.demo(it) }
+        out.lines().first() shouldBe "server> listening on a free loopback port"
+        out.lines() shouldBe
+            listOf(
+                "server> listening on a free loopback port",
+                "client> readLine: HELLO, STREAMS",
+                "client> readExactly(12): ############",
+                "client> readUntil(;): alpha;",
+                "client> readUntil(;): beta;",
+                "client> readUntil(;): gamma;",
+                "client> LimitOverrunError: more than 16 bytes before the newline; the data stays buffered",
+                "client> readExactly(43): A LINE LONGER THAN THE CLIENT'S LIMIT OF 16",
+                "client> sending EOF (half-close), still reading",
+                "server> client half-closed; saying goodbye",
+                "client> readLine: goodbye",
+                "client> IncompleteReadError at end of stream: 0 bytes read on a total of 1 expected bytes",
+                "server> closed",
+                "",
+            )
+    }
+}

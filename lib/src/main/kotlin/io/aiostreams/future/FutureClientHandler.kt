@@ -1,0 +1,20 @@
+package io.aiostreams.future
+
+import java.util.concurrent.CompletionStage
+
+/**
+ * What a Java server runs for each connection: `(reader, writer) -> stage`.
+ *
+ * **Return a [CompletionStage] to say when you are done with the connection**: when it completes, the connection is
+ * closed (after what was written is sent); when it completes exceptionally, the error is reported and the connection
+ * is closed. **Return `null` for a plain callback**: the connection then stays open until you close the writer.
+ *
+ * **Python:** `client_connected_cb(reader, writer)`, a coroutine function (a stage here) or a plain function (`null`).
+ */
+public fun interface FutureClientHandler {
+    /** Handles one connection; see the type's documentation for what the returned stage means. */
+    public fun handle(
+        reader: FutureStreamReader,
+        writer: FutureStreamWriter,
+    ): CompletionStage<*>?
+}

@@ -1,0 +1,150 @@
+package io.aiostreams.future;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.aiostreams.IncompleteReadError;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+class FutureStreamsTest {
+    private static final long WAIT = 20;
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(US_ASCII);
+    }
+
+    /** An echo handler written with futures only: read a line, write it, drain, repeat until end of stream. */
+    private static CompletionStage<?> echo(FutureStreamReader reader, FutureStreamWriter writer) {
+        return reader.readLine().thenCompose(line -> {
+            if (line.length == 0) {
+                return CompletableFuture.completedFuture(null);
+            }
+            writer.write(line);
+            return writer.drain().thenCompose(ignored -> echo(reader, writer));
+        });
+    }
+
+    private static int port(FutureServer server) {
+        return ((InetSocketAddress) server.getSockets().get(0)).getPort();
+    }
+
+    @Test
+    void loopbackEchoWithAJavaHandler() throws Exception {
+        FutureServer server = FutureStreams.startServer("127.0.0.1", 0, FutureStreamsTest::echo).get(WAIT, TimeUnit.SECONDS);
+        FutureConnection connection = FutureStreams.openConnection("127.0.0.1", port(server)).get(WAIT, TimeUnit.SECONDS);
+        for (int i = 0; i < 50; i++) {
+            connection.getWriter().write(ascii("line " + i + "\n"));
+            connection.getWriter().drain().get(WAIT, TimeUnit.SECONDS);
+            assertEquals("line " + i + "\n",
+                    new String(connection.getReader().readLine().get(WAIT, TimeUnit.SECONDS), US_ASCII));
+        }
+        connection.getWriter().close();
+        connection.getWriter().waitClosed().get(WAIT, TimeUnit.SECONDS);
+        server.close();
+        server.waitClosed().get(WAIT, TimeUnit.SECONDS);
+        assertTrue(server.getSockets().isEmpty());
+    }
+
+    @Test
+    void readExactlyAtEndOfStreamFailsWithIncompleteReadError() throws Exception {
+        FutureServer server = FutureStreams.startServer("127.0.0.1", 0, (reader, writer) -> {
+            writer.write(ascii("abc"));
+            return writer.drain();
+        }).get(WAIT, TimeUnit.SECONDS);
+        FutureConnection connection = FutureStreams.openConnection("127.0.0.1", port(server)).get(WAIT, TimeUnit.SECONDS);
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> connection.getReader().readExactly(10).get(WAIT, TimeUnit.SECONDS));
+        IncompleteReadError error = assertInstanceOf(IncompleteReadError.class, e.getCause());
+        assertArrayEquals(ascii("abc"), error.getPartial());
+        assertEquals(10, error.getExpected());
+        connection.getWriter().close();
+        server.close();
+        server.waitClosed().get(WAIT, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void waitClosedWaitsForLiveClientsThenCompletes() throws Exception {
+        FutureServer server = FutureStreams.startServer("127.0.0.1", 0, FutureStreamsTest::echo).get(WAIT, TimeUnit.SECONDS);
+        FutureConnection connection = FutureStreams.openConnection("127.0.0.1", port(server)).get(WAIT, TimeUnit.SECONDS);
+        connection.getWriter().write(ascii("ping\n"));
+        connection.getReader().readLine().get(WAIT, TimeUnit.SECONDS);
+        server.close();
+        CompletableFuture<Void> closed = server.waitClosed();
+        assertThrows(TimeoutException.class, () -> closed.get(300, TimeUnit.MILLISECONDS));
+        connection.getWriter().close();
+        closed.get(WAIT, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void cancellingServeForeverClosesTheServer() throws Exception {
+        FutureServer server = FutureStreams.startServer("127.0.0.1", 0, FutureStreamsTest::echo).get(WAIT, TimeUnit.SECONDS);
+        CompletableFuture<Void> forever = server.serveForever();
+        assertFalse(forever.isDone());
+        forever.cancel(false);
+        server.waitClosed().get(WAIT, TimeUnit.SECONDS);
+        assertFalse(server.isServing());
+        assertThrows(CancellationException.class, forever::join);
+    }
+
+    @Test
+    void aFailedHandlerStageClosesItsConnection() throws Exception {
+        FutureServer server = FutureStreams.startServer("127.0.0.1", 0,
+                (reader, writer) -> reader.readLine().thenApply(line -> {
+                    throw new IllegalStateException("handler failed on " + new String(line, US_ASCII).trim());
+                })).get(WAIT, TimeUnit.SECONDS);
+        FutureConnection connection = FutureStreams.openConnection("127.0.0.1", port(server)).get(WAIT, TimeUnit.SECONDS);
+        connection.getWriter().write(ascii("boom\n"));
+        assertEquals(0, connection.getReader().read().get(WAIT, TimeUnit.SECONDS).length);
+        connection.getWriter().close();
+        server.close();
+        server.waitClosed().get(WAIT, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aPlainCallbackKeepsTheConnectionUntilItsWriterCloses() throws Exception {
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            FutureServer server = FutureStreams.startServer("127.0.0.1", 0, (reader, writer) -> {
+                writer.write(ascii("hi\n"));
+                reader.read().thenRun(writer::close);
+                return null;
+            }, 1024, executor).get(WAIT, TimeUnit.SECONDS);
+            FutureConnection connection =
+                    FutureStreams.openConnection("127.0.0.1", port(server), 1024, executor).get(WAIT, TimeUnit.SECONDS);
+            assertEquals("hi\n", new String(connection.getReader().readLine().get(WAIT, TimeUnit.SECONDS), US_ASCII));
+            connection.getWriter().writeEof();
+            assertEquals(0, connection.getReader().read().get(WAIT, TimeUnit.SECONDS).length);
+            connection.getWriter().close();
+            server.close();
+            server.waitClosed().get(WAIT, TimeUnit.SECONDS);
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void aRefusedConnectionFailsWithConnectException() throws Exception {
+        FutureServer server = FutureStreams.startServer("127.0.0.1", 0, FutureStreamsTest::echo).get(WAIT, TimeUnit.SECONDS);
+        int port = port(server);
+        server.close();
+        server.waitClosed().get(WAIT, TimeUnit.SECONDS);
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> FutureStreams.openConnection("127.0.0.1", port).get(WAIT, TimeUnit.SECONDS));
+        assertInstanceOf(ConnectException.class, e.getCause());
+    }
+}
