@@ -156,6 +156,20 @@ class ServerSpec :
                 "port must be 0-65535: -1"
         }
 
+        test("keepAliveIsSetOnAcceptedConnections") {
+            val seen = CompletableDeferred<Boolean>()
+            val server =
+                startServer("127.0.0.1", 0, keepAlive = true) { _, writer ->
+                    val channel = writer.getExtraInfo("socket") as java.nio.channels.SocketChannel
+                    seen.complete(channel.getOption(java.net.StandardSocketOptions.SO_KEEPALIVE))
+                }
+            val (_, writer) = openConnection("127.0.0.1", server.port)
+            withTimeout(10_000) { seen.await() } shouldBe true
+            writer.close()
+            server.close()
+            server.waitClosed()
+        }
+
         test("useClosesTheServer") {
             val server = echoServer()
             server.use { it.isServing() shouldBe true }
