@@ -19,6 +19,8 @@ import io.aiostreams.internal.StreamTransport
  * loss shows (`Connection lost`, or the reader's error). A write after [writeEof] throws.
  *
  * **Python:** `asyncio.StreamWriter`. `get_extra_info` keys give JDK types; `start_tls` is not available yet.
+ * Over TLS, [close] sends close_notify, and a peer that ends the connection without it is reported as an error
+ * (`javax.net.ssl.SSLException`), never as a clean end of stream.
  */
 public class StreamWriter internal constructor(
     internal val transport: StreamTransport,
@@ -68,14 +70,16 @@ public class StreamWriter internal constructor(
         transport.drain(reader.exception())
     }
 
-    /** True: TCP and Unix connections can half-close with [writeEof]. **Python:** `can_write_eof()`. */
-    public fun canWriteEof(): Boolean = true
+    /** True for TCP and Unix connections, false over TLS. **Python:** `can_write_eof()`. */
+    public fun canWriteEof(): Boolean = transport.canWriteEof
 
     /**
      * Half-closes the connection once the buffer is sent: **the peer reads end of stream, and can still send back**,
      * which this side keeps reading. Does nothing when the connection is closing or EOF was already written.
      *
      * **Python:** `write_eof()`.
+     *
+     * @throws UnsupportedOperationException over TLS, which cannot half-close (Python raises `NotImplementedError`).
      */
     public fun writeEof() {
         transport.writeEof()
@@ -119,7 +123,10 @@ public class StreamWriter internal constructor(
     /**
      * Information about the connection, or [default] when [name] is unknown here: `"peername"` and `"sockname"`
      * (a `java.net.InetSocketAddress`, or a `java.net.UnixDomainSocketAddress` for Unix sockets), and `"socket"` (the
-     * `java.nio.channels.SocketChannel`; use it for socket options only, never to read or write).
+     * `java.nio.channels.SocketChannel`; use it for socket options only, never to read or write). Over TLS also
+     * `"sslcontext"` (the `javax.net.ssl.SSLContext`), `"ssl_object"` (the `javax.net.ssl.SSLSession`), `"peercert"`
+     * (the peer's `java.security.cert.X509Certificate`, or `null`), `"cipher"` (a list: suite name, protocol, secret
+     * bits) and `"compression"` (always `null`).
      *
      * **Python:** `get_extra_info(name, default=None)`, with JDK types instead of tuples and socket objects.
      */

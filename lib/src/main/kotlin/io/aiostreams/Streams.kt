@@ -4,6 +4,7 @@ package io.aiostreams
 
 import io.aiostreams.internal.Selector
 import io.aiostreams.internal.ServerEngine
+import io.aiostreams.internal.TlsConfig
 import io.aiostreams.internal.UnixSocketFile
 import io.aiostreams.internal.bindTcp
 import io.aiostreams.internal.connectTcp
@@ -16,6 +17,8 @@ import io.ktor.utils.io.ByteReadChannel
 import io.ktor.utils.io.ByteWriteChannel
 import java.net.InetSocketAddress
 import java.nio.file.Paths
+import javax.net.ssl.SSLContext
+import javax.net.ssl.SSLParameters
 import kotlin.time.Duration
 
 /**
@@ -37,22 +40,43 @@ public const val DEFAULT_LIMIT: Int = 65536
  * There is no timeout parameter: wrap the call in `withTimeout`, as Python wraps it in `asyncio.timeout`; a timed-out
  * or cancelled call leaves no socket open.
  *
- * **Python:** `await asyncio.open_connection(host, port, limit=..., local_addr=..., happy_eyeballs_delay=...,
- * interleave=...)`. TLS (`ssl=`) is not available yet.
+ * ### TLS
+ * With [ssl], the connection speaks TLS (1.3 or 1.2) through the JDK's `SSLEngine`: the certificate chain is verified
+ * against the context's trust, and the host name against the certificate (`HTTPS` endpoint identification), with SNI
+ * sent. Python's `ssl=True` is `ssl = SslContexts.defaultContext()`. A failed handshake throws the JDK's
+ * `javax.net.ssl.SSLHandshakeException` (untrusted chain, expired certificate, name mismatch) and leaves nothing
+ * open; one that takes longer than [sslHandshakeTimeout] throws `java.net.SocketTimeoutException("SSL handshake is
+ * taking longer than 60.0 seconds: aborting the connection")`.
+ *
+ * **Python:** `await asyncio.open_connection(host, port, limit=..., ssl=..., server_hostname=...,
+ * ssl_handshake_timeout=..., ssl_shutdown_timeout=..., local_addr=..., happy_eyeballs_delay=..., interleave=...)`.
+ * [sslParameters] has no Python equivalent: it is how the JDK sets protocols, ciphers and client authentication.
  *
  * @param limit the reader's limit (see [StreamReader]).
+ * @param ssl the TLS context; `null` for a plain connection.
+ * @param serverHostname the name to verify and to send as SNI; [host] by default, `""` to turn checking off.
+ * @param sslParameters engine parameters (protocols, ciphers); host-name checking and SNI are added to them.
+ * @param sslHandshakeTimeout how long the handshake may take; 60 s by default; must be positive.
+ * @param sslShutdownTimeout how long closing waits to send close_notify; 30 s by default; must be positive.
  * @param localAddress the local address to bind before connecting; only addresses of its family are tried.
  * @param happyEyeballsDelay stagger delay for concurrent attempts; `null` tries one address after another.
  * @param interleave how many addresses of the first family go first before families alternate; by default 1 with
  *   [happyEyeballsDelay] and no reordering without it, as in CPython.
  * @throws java.net.UnknownHostException when [host] does not resolve.
  * @throws java.net.ConnectException when the connection is refused (or several addresses fail differently).
- * @throws IllegalArgumentException `Limit cannot be <= 0`, or a port outside 0..65535; nothing is opened then.
+ * @throws IllegalArgumentException `Limit cannot be <= 0`, a port outside 0..65535, or CPython's TLS argument errors
+ *   (`server_hostname is only meaningful with ssl`, `ssl_handshake_timeout should be a positive number, got -1.0`,
+ *   ...); nothing is opened then.
  */
 public suspend fun openConnection(
     host: String,
     port: Int,
     limit: Int = DEFAULT_LIMIT,
+    ssl: SSLContext? = null,
+    serverHostname: String? = null,
+    sslParameters: SSLParameters? = null,
+    sslHandshakeTimeout: Duration? = null,
+    sslShutdownTimeout: Duration? = null,
     localAddress: InetSocketAddress? = null,
     happyEyeballsDelay: Duration? = null,
     interleave: Int? = null,
@@ -60,13 +84,18 @@ public suspend fun openConnection(
     checkLimit(limit)
     checkPort(port)
     require(interleave == null || interleave > 0) { "interleave <= 0: $interleave" }
-    return connectionOf(connectTcp(host, port, localAddress, happyEyeballsDelay, interleave, keepAlive = null), limit)
+    val tls = TlsConfig.of(ssl, serverHostname, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, host)
+    val raw = connectTcp(host, port, localAddress, happyEyeballsDelay, interleave, keepAlive = null)
+    return connectionOf(tls?.client(raw, host, port) ?: raw, limit)
 }
 
 /**
  * Opens a connection to the Unix domain socket at [path].
  *
- * **Python:** `await asyncio.open_unix_connection(path, limit=...)`.
+ * TLS works as for [openConnection]; there is no host, so [serverHostname] is required with [ssl] (`""` turns
+ * host-name checking off).
+ *
+ * **Python:** `await asyncio.open_unix_connection(path, limit=..., ssl=..., server_hostname=...)`.
  *
  * @throws java.io.IOException when nothing listens at [path] (`java.net.ConnectException` or
  *   `java.nio.file.NoSuchFileException`-like errors from the JDK).
@@ -75,10 +104,17 @@ public suspend fun openConnection(
 public suspend fun openUnixConnection(
     path: String,
     limit: Int = DEFAULT_LIMIT,
+    ssl: SSLContext? = null,
+    serverHostname: String? = null,
+    sslParameters: SSLParameters? = null,
+    sslHandshakeTimeout: Duration? = null,
+    sslShutdownTimeout: Duration? = null,
 ): Connection {
     checkLimit(limit)
-    val socket = aSocket(Selector.manager).tcp().connect(UnixSocketAddress(path))
-    return connectionOf(endpointOf(socket), limit)
+    val tls = TlsConfig.of(ssl, serverHostname, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, null)
+    require(tls == null || serverHostname != null) { "You must set server_hostname when using ssl without a host" }
+    val raw = endpointOf(aSocket(Selector.manager).tcp().connect(UnixSocketAddress(path)))
+    return connectionOf(tls?.client(raw, null, 0) ?: raw, limit)
 }
 
 /**
@@ -122,8 +158,12 @@ public fun openConnection(
  * resolves to. Port 0 picks a free port: [Server.sockets] tells which.
  *
  * **Python:** `await asyncio.start_server(client_connected_cb, host, port, limit=..., backlog=100,
- * reuse_address=True, reuse_port=False, keep_alive=None, start_serving=True)`; the loop's exception handler is
- * [exceptionHandler].
+ * reuse_address=True, reuse_port=False, keep_alive=None, start_serving=True, ssl=..., ssl_handshake_timeout=...,
+ * ssl_shutdown_timeout=...)`; the loop's exception handler is [exceptionHandler].
+ *
+ * With [ssl] (a context holding the server's key, e.g. from [SslContexts.serverContext]) every connection speaks
+ * TLS; the handler runs once the handshake is done, and a connection whose handshake fails is dropped. Ask for client
+ * certificates with [sslParameters] (`needClientAuth = true`).
  *
  * @param exceptionHandler called (besides the log) with each exception a handler throws.
  * @throws java.net.BindException `error while attempting to bind on address (...): ...` when an address is taken.
@@ -138,14 +178,19 @@ public suspend fun startServer(
     reusePort: Boolean = false,
     keepAlive: Boolean? = null,
     startServing: Boolean = true,
+    ssl: SSLContext? = null,
+    sslParameters: SSLParameters? = null,
+    sslHandshakeTimeout: Duration? = null,
+    sslShutdownTimeout: Duration? = null,
     exceptionHandler: ((Throwable) -> Unit)? = null,
     handler: suspend (reader: StreamReader, writer: StreamWriter) -> Unit,
 ): Server {
     checkLimit(limit)
     checkPort(port)
     require(backlog > 0) { "backlog <= 0: $backlog" }
+    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, host)
     val listeners = bindTcp(host, port, backlog, reuseAddress, reusePort)
-    val engine = ServerEngine(listeners, limit, keepAlive, handler, exceptionHandler, unixSocket = null)
+    val engine = ServerEngine(listeners, limit, keepAlive, handler, exceptionHandler, unixSocket = null, tls = tls)
     if (startServing) engine.startServing()
     return Server(engine)
 }
@@ -165,15 +210,20 @@ public suspend fun startUnixServer(
     limit: Int = DEFAULT_LIMIT,
     backlog: Int = 100,
     startServing: Boolean = true,
+    ssl: SSLContext? = null,
+    sslParameters: SSLParameters? = null,
+    sslHandshakeTimeout: Duration? = null,
+    sslShutdownTimeout: Duration? = null,
     exceptionHandler: ((Throwable) -> Unit)? = null,
     handler: suspend (reader: StreamReader, writer: StreamWriter) -> Unit,
 ): Server {
     checkLimit(limit)
     require(backlog > 0) { "backlog <= 0: $backlog" }
+    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, null)
     val file = Paths.get(path)
     UnixSocketFile.removeStale(file)
     val listener = aSocket(Selector.manager).tcp().bind(UnixSocketAddress(path)) { backlogSize = backlog }
-    val engine = ServerEngine(listOf(listener), limit, null, handler, exceptionHandler, UnixSocketFile(file))
+    val engine = ServerEngine(listOf(listener), limit, null, handler, exceptionHandler, UnixSocketFile(file), tls)
     if (startServing) engine.startServing()
     return Server(engine)
 }

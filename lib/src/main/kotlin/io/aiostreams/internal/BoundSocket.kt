@@ -86,7 +86,7 @@ internal object BoundSocket {
                 }
             }
         val extra = mapOf("peername" to channel.remoteAddress, "sockname" to channel.localAddress, "socket" to channel)
-        return Endpoint(input, output, extra) { abort ->
+        return Endpoint(input, output, extra) { abort: Boolean ->
             if (!abort) writing.join()
             channel.close()
             scope.cancel()

@@ -32,6 +32,7 @@ internal class ServerEngine(
     private val handler: suspend (StreamReader, StreamWriter) -> Unit,
     private val exceptionHandler: ((Throwable) -> Unit)?,
     private val unixSocket: UnixSocketFile?,
+    private val tls: TlsConfig?,
 ) {
     private val lock = Any()
     private val acceptScope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
@@ -74,12 +75,30 @@ internal class ServerEngine(
 
     private fun accepted(socket: Socket) {
         if (keepAlive != null) {
-            ((socket as? Selectable)?.channel as? SocketChannel)?.setOption(
-                StandardSocketOptions.SO_KEEPALIVE,
-                keepAlive,
-            )
+            ((socket as? Selectable)?.channel as? SocketChannel)?.setOption(StandardSocketOptions.SO_KEEPALIVE, keepAlive)
         }
-        val connection = connectionOf(endpointOf(socket), limit)
+        val raw = endpointOf(socket)
+        if (tls == null) {
+            serve(raw)
+            return
+        }
+        handlerScope.launch {
+            // CPython calls the handler only once the TLS handshake is done; a failed handshake drops the connection.
+            val secured =
+                try {
+                    tls.server(raw)
+                } catch (e: CancellationException) {
+                    throw e
+                } catch (e: Exception) {
+                    log.debug("TLS handshake with {} failed", raw.extra["peername"], e)
+                    return@launch
+                }
+            serve(secured)
+        }
+    }
+
+    private fun serve(endpoint: Endpoint) {
+        val connection = connectionOf(endpoint, limit)
         val transport = connection.writer.transport
         synchronized(lock) { clients += transport }
         transport.closed.invokeOnCompletion {

@@ -27,6 +27,8 @@ internal class Endpoint(
     val input: ByteReadChannel,
     val output: ByteWriteChannel,
     val extra: Map<String, Any?>,
+    /** False over TLS: a TLS stream cannot half-close, and the peer's end of stream ends the connection. */
+    val canWriteEof: Boolean = true,
     private val closer: suspend (abort: Boolean) -> Unit,
 ) {
     suspend fun close(abort: Boolean) = closer(abort)
@@ -42,7 +44,7 @@ internal fun endpointOf(socket: Socket): Endpoint =
             "sockname" to runCatching { socket.localAddress.toJavaAddress() }.getOrNull(),
             "socket" to (socket as? Selectable)?.channel,
         ),
-    ) { abort ->
+    ) { abort: Boolean ->
         // Ktor frees the descriptor only with close() first and, to cut a stuck flush short, cancel() after it.
         socket.close()
         if (abort) socket.socketContext.cancel()
@@ -54,7 +56,7 @@ internal fun endpointOf(
     input: ByteReadChannel,
     output: ByteWriteChannel,
 ): Endpoint =
-    Endpoint(input, output, emptyMap()) { abort ->
+    Endpoint(input, output, emptyMap()) { abort: Boolean ->
         if (abort) output.cancel(null)
         input.cancel(null)
     }

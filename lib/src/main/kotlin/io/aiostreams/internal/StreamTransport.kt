@@ -97,9 +97,11 @@ internal class StreamTransport(
             val cause = input.closedCause
             if (cause != null) {
                 lose(connectionError(cause))
-            } else if (!reader.eofFed()) {
-                // The peer's FIN: end of stream for the reader; the connection stays open for writing (half-close).
-                reader.feedEof()
+            } else {
+                // The peer's FIN: end of stream for the reader; a TCP connection stays open for writing (half-close),
+                // a TLS one closes (CPython's eof_received() returns False over SSL).
+                if (!reader.eofFed()) reader.feedEof()
+                if (!endpoint.canWriteEof) close()
             }
         } catch (e: CancellationException) {
             throw e
@@ -170,7 +172,10 @@ internal class StreamTransport(
         gate.await()?.let { throw it }
     }
 
+    val canWriteEof: Boolean get() = endpoint.canWriteEof
+
     fun writeEof() {
+        if (!endpoint.canWriteEof) throw UnsupportedOperationException("write_eof() is not supported over TLS")
         synchronized(lock) {
             if (closing || lost || eofRequested) return
             eofRequested = true

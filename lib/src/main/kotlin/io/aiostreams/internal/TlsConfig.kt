@@ -1,0 +1,93 @@
+package io.aiostreams.internal
+
+import java.net.InetAddress
+import javax.net.ssl.SNIHostName
+import javax.net.ssl.SSLContext
+import javax.net.ssl.SSLParameters
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.seconds
+
+/** The TLS settings of one entry-point call, checked in CPython's order and with CPython's messages. */
+internal class TlsConfig(
+    val context: SSLContext,
+    val serverHostname: String?,
+    val parameters: SSLParameters?,
+    val handshakeTimeout: Duration,
+    val shutdownTimeout: Duration,
+) {
+    /** Wraps a raw client connection to [host]:[port]: handshake as a client, verifying chain and host name. */
+    suspend fun client(
+        raw: Endpoint,
+        host: String?,
+        port: Int,
+    ): Endpoint {
+        val name = serverHostname ?: host
+        val engine = context.createSSLEngine(name, port)
+        engine.useClientMode = true
+        val params = parameters ?: context.defaultSSLParameters
+        if (!name.isNullOrEmpty()) {
+            // Host-name checking as HTTPS does it; "" turns it off, as server_hostname='' does in Python.
+            params.endpointIdentificationAlgorithm = "HTTPS"
+            if (!isIpLiteral(name)) params.serverNames = listOf(SNIHostName(name))
+        }
+        engine.sslParameters = params
+        val tls = Tls(raw, engine, context, shutdownTimeout)
+        tls.handshake(handshakeTimeout)
+        return tls.endpoint()
+    }
+
+    /** Wraps a raw accepted connection: handshake as the server. */
+    suspend fun server(raw: Endpoint): Endpoint {
+        val engine = context.createSSLEngine()
+        engine.useClientMode = false
+        parameters?.let { engine.sslParameters = it }
+        val tls = Tls(raw, engine, context, shutdownTimeout)
+        tls.handshake(handshakeTimeout)
+        return tls.endpoint()
+    }
+
+    companion object {
+        val DEFAULT_HANDSHAKE_TIMEOUT = 60.seconds
+        val DEFAULT_SHUTDOWN_TIMEOUT = 30.seconds
+
+        /** CPython's argument checks for TLS options (`ValueError` there, `IllegalArgumentException` here). */
+        fun of(
+            ssl: SSLContext?,
+            serverHostname: String?,
+            parameters: SSLParameters?,
+            handshakeTimeout: Duration?,
+            shutdownTimeout: Duration?,
+            host: String?,
+        ): TlsConfig? {
+            if (ssl == null) {
+                require(serverHostname == null) { "server_hostname is only meaningful with ssl" }
+                require(handshakeTimeout == null) { "ssl_handshake_timeout is only meaningful with ssl" }
+                require(shutdownTimeout == null) { "ssl_shutdown_timeout is only meaningful with ssl" }
+                require(parameters == null) { "ssl_parameters is only meaningful with ssl" }
+                return null
+            }
+            if (handshakeTimeout != null) {
+                require(handshakeTimeout.isPositive()) {
+                    "ssl_handshake_timeout should be a positive number, got ${seconds(handshakeTimeout)}"
+                }
+            }
+            if (shutdownTimeout != null) {
+                require(shutdownTimeout.isPositive()) {
+                    "ssl_shutdown_timeout should be a positive number, got ${seconds(shutdownTimeout)}"
+                }
+            }
+            return TlsConfig(
+                ssl,
+                serverHostname,
+                parameters,
+                handshakeTimeout ?: DEFAULT_HANDSHAKE_TIMEOUT,
+                shutdownTimeout ?: DEFAULT_SHUTDOWN_TIMEOUT,
+            )
+        }
+
+        private fun seconds(d: Duration): String = (d.inWholeMilliseconds / 1000.0).toString()
+
+        private fun isIpLiteral(name: String): Boolean =
+            name.contains(':') || name.all { it.isDigit() || it == '.' } && runCatching { InetAddress.getByName(name) }.isSuccess
+    }
+}

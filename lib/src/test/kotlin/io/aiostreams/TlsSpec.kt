@@ -1,0 +1,178 @@
+package io.aiostreams
+
+import io.aiostreams.testing.TestPki
+import io.aiostreams.testing.ascii
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.types.shouldBeInstanceOf
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.withTimeout
+import java.io.IOException
+import java.net.SocketTimeoutException
+import java.nio.channels.SocketChannel
+import java.security.cert.X509Certificate
+import javax.net.ssl.SSLContext
+import javax.net.ssl.SSLException
+import javax.net.ssl.SSLHandshakeException
+import javax.net.ssl.SSLSession
+import kotlin.time.Duration.Companion.milliseconds
+import kotlin.time.Duration.Companion.seconds
+
+/** A TLS echo server with the test PKI's server certificate (or another pair). */
+suspend fun tlsEchoServer(
+    context: SSLContext = SslContexts.serverContext(TestPki.serverCert, TestPki.serverKey),
+    parameters: javax.net.ssl.SSLParameters? = null,
+): Server =
+    startServer("127.0.0.1", 0, ssl = context, sslParameters = parameters) { reader, writer ->
+        for (line in reader) {
+            writer.write(line)
+            writer.drain()
+        }
+    }
+
+class TlsSpec :
+    FunSpec({
+        val trusting = { SslContexts.clientContext(TestPki.caCert) }
+
+        test("tlsRoundTripWithVerifiedChainAndHostName") {
+            val server = tlsEchoServer()
+            val (reader, writer) = openConnection("localhost", server.port, ssl = trusting())
+            writer.write("secret\n".ascii())
+            String(reader.readLine()) shouldBe "secret\n"
+            writer.getExtraInfo("sslcontext").shouldBeInstanceOf<SSLContext>()
+            val session = writer.getExtraInfo("ssl_object").shouldBeInstanceOf<SSLSession>()
+            session.protocol shouldBe "TLSv1.3"
+            writer.getExtraInfo("peercert").shouldBeInstanceOf<X509Certificate>().subjectX500Principal.name shouldContain "CN=localhost"
+            val cipher = writer.getExtraInfo("cipher") as List<*>
+            cipher[0] shouldBe session.cipherSuite
+            cipher[1] shouldBe "TLSv1.3"
+            (cipher[2] as Int > 0) shouldBe true
+            writer.getExtraInfo("compression", "absent") shouldBe null
+            writer.canWriteEof() shouldBe false
+            shouldThrow<UnsupportedOperationException> { writer.writeEof() }
+            writer.close()
+            withTimeout(10_000) { writer.waitClosed() }
+            server.close()
+            withTimeout(10_000) { server.waitClosed() }
+        }
+
+        test("anUntrustedChainIsRejected") {
+            val server = tlsEchoServer(SslContexts.serverContext(TestPki.otherServerCert, TestPki.otherServerKey))
+            shouldThrow<SSLHandshakeException> { openConnection("localhost", server.port, ssl = trusting()) }
+            server.close()
+            server.waitClosed()
+        }
+
+        test("anExpiredCertificateIsRejected") {
+            val server = tlsEchoServer(SslContexts.serverContext(TestPki.expiredCert, TestPki.expiredKey))
+            val e = shouldThrow<SSLHandshakeException> { openConnection("localhost", server.port, ssl = trusting()) }
+            generateSequence(e as Throwable) { it.cause }.any { it is java.security.cert.CertificateExpiredException || "expired" in (it.message ?: "") } shouldBe true
+            server.close()
+            server.waitClosed()
+        }
+
+        test("aHostNameMismatchIsRejectedAndAnEmptyServerHostnameTurnsTheCheckOff") {
+            val server = tlsEchoServer()
+            shouldThrow<SSLHandshakeException> {
+                openConnection("127.0.0.1", server.port, ssl = trusting(), serverHostname = "wrong.example")
+            }
+            val (reader, writer) = openConnection("127.0.0.1", server.port, ssl = trusting(), serverHostname = "")
+            writer.write("unchecked\n".ascii())
+            String(reader.readLine()) shouldBe "unchecked\n"
+            writer.close()
+            server.close()
+            server.closeClients()
+            server.waitClosed()
+        }
+
+        test("aRequiredClientCertificateMustBePresented") {
+            val serverContext = SslContexts.serverContext(TestPki.serverCert, TestPki.serverKey, caFile = TestPki.caCert)
+            val parameters = serverContext.defaultSSLParameters.apply { needClientAuth = true }
+            val server = tlsEchoServer(serverContext, parameters)
+            // Without a certificate: the handshake fails, or (TLS 1.3) the first read reports the server's alert.
+            val failure =
+                runCatching {
+                    withTimeout(10_000) {
+                        val (reader, writer) = openConnection("localhost", server.port, ssl = trusting())
+                        writer.write("no cert\n".ascii())
+                        writer.drain()
+                        reader.readLine()
+                        error("a connection without a client certificate was served")
+                    }
+                }.exceptionOrNull()
+            failure.shouldBeInstanceOf<IOException>()
+            val withCert = SslContexts.clientContext(TestPki.caCert, TestPki.clientCert, TestPki.clientKey)
+            val (reader, writer) = openConnection("localhost", server.port, ssl = withCert)
+            writer.write("with cert\n".ascii())
+            String(reader.readLine()) shouldBe "with cert\n"
+            writer.close()
+            server.close()
+            server.closeClients()
+            server.waitClosed()
+        }
+
+        test("aHandshakeThatNeverEndsTimesOutWithCPythonsMessage") {
+            val silent = CompletableDeferred<Unit>()
+            val server = startServer("127.0.0.1", 0) { _, _ -> silent.await() }
+            val e =
+                shouldThrow<SocketTimeoutException> {
+                    openConnection("localhost", server.port, ssl = trusting(), sslHandshakeTimeout = 300.milliseconds)
+                }
+            e.message shouldBe "SSL handshake is taking longer than 0.3 seconds: aborting the connection"
+            silent.complete(Unit)
+            server.close()
+            server.waitClosed()
+        }
+
+        test("aPeerThatDropsTheConnectionWithoutCloseNotifyIsAnErrorNotAnEof") {
+            val server =
+                startServer("127.0.0.1", 0, ssl = SslContexts.serverContext(TestPki.serverCert, TestPki.serverKey)) { reader, writer ->
+                    reader.readLine()
+                    writer.write("partial".ascii())
+                    writer.drain()
+                    // Close the TCP connection under TLS: a FIN with no close_notify before it.
+                    (writer.getExtraInfo("socket") as SocketChannel).shutdownOutput()
+                    reader.read()
+                }
+            val (reader, writer) = openConnection("localhost", server.port, ssl = trusting())
+            writer.write("go\n".ascii())
+            val failure = runCatching { withTimeout(10_000) { reader.read() } }.exceptionOrNull()
+            failure.shouldBeInstanceOf<IOException>()
+            generateSequence(failure as Throwable) { it.cause }.any { it is SSLException } shouldBe true
+            writer.close()
+            server.close()
+            server.closeClients()
+            server.waitClosed()
+        }
+
+        test("closeSendsCloseNotifySoThePeerSeesACleanEof") {
+            val seen = CompletableDeferred<Int>()
+            val server =
+                startServer("127.0.0.1", 0, ssl = SslContexts.serverContext(TestPki.serverCert, TestPki.serverKey)) { reader, _ ->
+                    seen.complete(reader.read().size)
+                }
+            val (_, writer) = openConnection("localhost", server.port, ssl = trusting())
+            writer.write("bye".ascii())
+            writer.close()
+            withTimeout(10_000) { writer.waitClosed() }
+            withTimeout(10_000) { seen.await() } shouldBe 3
+            server.close()
+            server.waitClosed()
+        }
+
+        test("tlsArgumentsAreCheckedWithCPythonsMessages") {
+            shouldThrow<IllegalArgumentException> { openConnection("localhost", 1, serverHostname = "x") }.message shouldBe
+                "server_hostname is only meaningful with ssl"
+            shouldThrow<IllegalArgumentException> { openConnection("localhost", 1, sslHandshakeTimeout = 1.seconds) }.message shouldBe
+                "ssl_handshake_timeout is only meaningful with ssl"
+            shouldThrow<IllegalArgumentException> { openConnection("localhost", 1, sslShutdownTimeout = 1.seconds) }.message shouldBe
+                "ssl_shutdown_timeout is only meaningful with ssl"
+            shouldThrow<IllegalArgumentException> {
+                openConnection("localhost", 1, ssl = trusting(), sslHandshakeTimeout = (-1).seconds)
+            }.message shouldBe "ssl_handshake_timeout should be a positive number, got -1.0"
+            shouldThrow<IllegalArgumentException> { openUnixConnection("/nonexistent", ssl = trusting()) }.message shouldBe
+                "You must set server_hostname when using ssl without a host"
+        }
+    })
