@@ -1,6 +1,10 @@
 package io.aiostreams
 
 import io.aiostreams.internal.StreamTransport
+import io.aiostreams.internal.TlsConfig
+import javax.net.ssl.SSLContext
+import javax.net.ssl.SSLParameters
+import kotlin.time.Duration
 
 /**
  * Writes to one connection, with CPython's `asyncio.StreamWriter` semantics.
@@ -18,7 +22,7 @@ import io.aiostreams.internal.StreamTransport
  * **Once the connection is closing or lost, writes are dropped silently**, as CPython drops them; [drain] is where the
  * loss shows (`Connection lost`, or the reader's error). A write after [writeEof] throws.
  *
- * **Python:** `asyncio.StreamWriter`. `get_extra_info` keys give JDK types; `start_tls` is not available yet.
+ * **Python:** `asyncio.StreamWriter`. `get_extra_info` keys give JDK types.
  * Over TLS, [close] sends close_notify, and a peer that ends the connection without it is reported as an error
  * (`javax.net.ssl.SSLException`), never as a clean end of stream.
  */
@@ -154,6 +158,39 @@ public class StreamWriter internal constructor(
         low: Int? = null,
     ) {
         transport.setWriteBufferLimits(high, low)
+    }
+
+    /**
+     * Upgrades this open plain connection to TLS (STARTTLS): waits until what was written is sent, then runs the
+     * handshake, **as the server when the connection was accepted by [startServer], as the client otherwise**.
+     * Bytes the reader already holds (an early ClientHello) are handed to TLS, as CPython 3.14 does. Afterwards
+     * every read and write is encrypted and [getExtraInfo] reports the TLS keys.
+     *
+     * **A failed or timed-out handshake aborts the connection** and throws (`javax.net.ssl.SSLHandshakeException`,
+     * `java.net.SocketTimeoutException`).
+     *
+     * **Python:** `await start_tls(sslcontext, server_hostname=..., ssl_handshake_timeout=...,
+     * ssl_shutdown_timeout=...)`.
+     *
+     * @param serverHostname the name to verify, as a client; required there (`""` turns checking off), as Python's
+     *   `check_hostname` requires it.
+     * @throws IllegalArgumentException `check_hostname requires server_hostname` for a client without one; CPython's
+     *   timeout messages for non-positive timeouts.
+     * @throws IllegalStateException when the connection already speaks TLS or is closing.
+     */
+    public suspend fun startTls(
+        sslContext: SSLContext,
+        serverHostname: String? = null,
+        sslParameters: SSLParameters? = null,
+        sslHandshakeTimeout: Duration? = null,
+        sslShutdownTimeout: Duration? = null,
+    ) {
+        val config = TlsConfig.of(sslContext, serverHostname, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, null)!!
+        require(transport.serverSide || serverHostname != null) { "check_hostname requires server_hostname" }
+        drain()
+        transport.upgrade { raw, early ->
+            if (transport.serverSide) config.server(raw, early) else config.client(raw, serverHostname, 0, early)
+        }
     }
 
     /** Python's `repr`: `<StreamWriter transport=... reader=...>`. */

@@ -120,6 +120,14 @@ internal class ReaderCore(
     /** Whether [feedEof] was called, whatever is still buffered. */
     fun eofFed(): Boolean = synchronized(lock) { eof }
 
+    /** Removes and returns every buffered byte (for `startTls`, which hands them to the TLS layer). */
+    fun takeBuffered(): ByteArray =
+        synchronized(lock) {
+            val data = buffer.readByteArray()
+            maybeResumeTransport()
+            data
+        }
+
     /** A copy of the buffered bytes, consuming nothing; for tests and diagnostics. */
     fun peekBuffered(): ByteArray =
         synchronized(lock) {

@@ -98,7 +98,7 @@ internal class ServerEngine(
     }
 
     private fun serve(endpoint: Endpoint) {
-        val connection = connectionOf(endpoint, limit)
+        val connection = connectionOf(endpoint, limit, serverSide = true)
         val transport = connection.writer.transport
         synchronized(lock) { clients += transport }
         transport.closed.invokeOnCompletion {

@@ -65,9 +65,10 @@ internal fun endpointOf(
 internal fun connectionOf(
     endpoint: Endpoint,
     limit: Int,
+    serverSide: Boolean = false,
 ): Connection {
     val reader = StreamReader(limit)
-    val transport = StreamTransport(endpoint, reader.core)
+    val transport = StreamTransport(endpoint, reader.core, serverSide)
     val writer = StreamWriter(transport, reader)
     transport.start()
     return Connection(reader, writer)

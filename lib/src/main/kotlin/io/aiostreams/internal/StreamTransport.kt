@@ -13,6 +13,7 @@ import kotlinx.coroutines.Job
 import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
+import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
@@ -28,14 +29,16 @@ import kotlinx.io.Buffer
  * the socket, after [abort], or when the socket fails; then [closed] completes.
  */
 internal class StreamTransport(
-    private val endpoint: Endpoint,
+    @Volatile private var endpoint: Endpoint,
     private val reader: ReaderCore,
+    /** Accepted by a server (so `startTls` acts as the TLS server), rather than connected by a client. */
+    val serverSide: Boolean = false,
 ) : ReadTransport {
     private val lock = Any()
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
-    private val input = endpoint.input
-    private val output = endpoint.output
-    private val extra = endpoint.extra
+    private val input get() = endpoint.input
+    private val output get() = endpoint.output
+    private val extra get() = endpoint.extra
 
     private val pending = Buffer()
     private var inFlight = 0L
@@ -55,8 +58,10 @@ internal class StreamTransport(
     /** Completes when the connection is lost: normally after a clean close or abort, exceptionally on an error. */
     val closed = CompletableDeferred<Unit>()
 
-    private val readPump: Job
-    private val writePump: Job
+    @Volatile private var readPump: Job
+
+    @Volatile private var writePump: Job
+    private val flushed = Channel<Unit>(Channel.CONFLATED)
 
     init {
         reader.setTransport(this)
@@ -214,6 +219,7 @@ internal class StreamTransport(
                                 updateWritingLocked()
                             }
                         release?.complete(null)
+                        flushed.trySend(Unit)
                     }
 
                     finish -> {
@@ -317,6 +323,30 @@ internal class StreamTransport(
             closed.complete(Unit)
         }
         scope.cancel()
+    }
+
+    /**
+     * CPython's `start_tls`: once everything written so far is sent, stops both pumps, hands the bytes the reader
+     * already holds to [secure] (they may start the peer's handshake), and restarts the pumps over the endpoint it
+     * returns. On failure the connection is aborted.
+     */
+    suspend fun upgrade(secure: suspend (raw: Endpoint, early: ByteArray) -> Endpoint) {
+        check(endpoint.canWriteEof) { "the connection already speaks TLS" }
+        check(!isClosing()) { "the connection is closing" }
+        while (writeBufferSize() > 0) flushed.receive()
+        readPump.cancelAndJoin()
+        writePump.cancelAndJoin()
+        val early = reader.takeBuffered()
+        val secured =
+            try {
+                secure(endpoint, early)
+            } catch (e: Throwable) {
+                abort()
+                throw e
+            }
+        endpoint = secured
+        readPump = scope.launch { pumpIn() }
+        writePump = scope.launch { pumpOut() }
     }
 
     fun extraInfo(name: String): Any? = extra[name]

@@ -39,10 +39,12 @@ internal class Tls(
     private val engine: SSLEngine,
     private val context: SSLContext,
     private val shutdownTimeout: Duration,
+    /** Bytes of the peer's that were read before TLS started (CPython 3.14 hands them over, gh-142352). */
+    early: ByteArray = ByteArray(0),
 ) {
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
     private val sendLock = Mutex()
-    private var netIn: ByteBuffer = ByteBuffer.allocate(engine.session.packetBufferSize)
+    private var netIn: ByteBuffer = ByteBuffer.allocate(maxOf(engine.session.packetBufferSize, early.size)).put(early)
     private var appIn: ByteBuffer = ByteBuffer.allocate(engine.session.applicationBufferSize)
     private var netOut: ByteBuffer = ByteBuffer.allocate(engine.session.packetBufferSize)
     private val plainIn = ByteChannel()

@@ -20,6 +20,7 @@ internal class TlsConfig(
         raw: Endpoint,
         host: String?,
         port: Int,
+        early: ByteArray = ByteArray(0),
     ): Endpoint {
         val name = serverHostname ?: host
         val engine = context.createSSLEngine(name, port)
@@ -31,17 +32,20 @@ internal class TlsConfig(
             if (!isIpLiteral(name)) params.serverNames = listOf(SNIHostName(name))
         }
         engine.sslParameters = params
-        val tls = Tls(raw, engine, context, shutdownTimeout)
+        val tls = Tls(raw, engine, context, shutdownTimeout, early)
         tls.handshake(handshakeTimeout)
         return tls.endpoint()
     }
 
     /** Wraps a raw accepted connection: handshake as the server. */
-    suspend fun server(raw: Endpoint): Endpoint {
+    suspend fun server(
+        raw: Endpoint,
+        early: ByteArray = ByteArray(0),
+    ): Endpoint {
         val engine = context.createSSLEngine()
         engine.useClientMode = false
         parameters?.let { engine.sslParameters = it }
-        val tls = Tls(raw, engine, context, shutdownTimeout)
+        val tls = Tls(raw, engine, context, shutdownTimeout, early)
         tls.handshake(handshakeTimeout)
         return tls.endpoint()
     }
