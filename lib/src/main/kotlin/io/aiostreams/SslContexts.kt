@@ -109,7 +109,8 @@ public object SslContexts {
                 failures += e
             }
         }
-        throw java.security.spec.InvalidKeySpecException("unsupported key in $file").apply { failures.forEach(::addSuppressed) }
+        throw java.security.spec.InvalidKeySpecException("unsupported key in $file").apply {
+            failures.forEach(::addSuppressed)
+        }
     }
-
 }

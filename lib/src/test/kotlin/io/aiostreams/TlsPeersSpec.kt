@@ -31,8 +31,17 @@ class TlsPeersSpec :
                 val port = freePort()
                 val openssl =
                     ProcessBuilder(
-                        "openssl", "s_server", "-accept", "127.0.0.1:$port", "-cert", TestPki.serverCert.toString(),
-                        "-key", TestPki.serverKey.toString(), "-tls$version", "-rev", "-quiet",
+                        "openssl",
+                        "s_server",
+                        "-accept",
+                        "127.0.0.1:$port",
+                        "-cert",
+                        TestPki.serverCert.toString(),
+                        "-key",
+                        TestPki.serverKey.toString(),
+                        "-tls$version",
+                        "-rev",
+                        "-quiet",
                     ).redirectErrorStream(true).start()
                 try {
                     // s_server listens once it has loaded its keys: wait for the port to answer.
@@ -40,7 +49,8 @@ class TlsPeersSpec :
                         while (runCatching { Socket("127.0.0.1", port).close() }.isFailure) delay(50)
                     }
                     val (reader, writer) = openConnection("localhost", port, ssl = trusting())
-                    (writer.getExtraInfo("ssl_object") as SSLSession).protocol shouldBe "TLSv" + version.replace('_', '.')
+                    (writer.getExtraInfo("ssl_object") as SSLSession).protocol shouldBe
+                        "TLSv" + version.replace('_', '.')
                     writer.write("hello openssl\n".ascii())
                     // -rev answers each line reversed.
                     String(withTimeout(10_000) { reader.readLine() }) shouldBe "lssnepo olleh\n"
@@ -57,11 +67,19 @@ class TlsPeersSpec :
 
         test("ourClientTalksToACPythonTlsServer") {
             val python =
-                ProcessBuilder("python3", script.path, "server", TestPki.serverCert.toString(), TestPki.serverKey.toString())
+                ProcessBuilder(
+                    "python3",
+                    script.path,
+                    "server",
+                    TestPki.serverCert.toString(),
+                    TestPki.serverKey.toString(),
+                )
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start()
             try {
-                val port = runInterruptible(Dispatchers.IO) { python.inputStream.bufferedReader().readLine() }.removePrefix("PORT ").trim().toInt()
+                val port = runInterruptible(Dispatchers.IO) {
+                    python.inputStream.bufferedReader().readLine()
+                }.removePrefix("PORT ").trim().toInt()
                 val (reader, writer) = openConnection("localhost", port, ssl = trusting())
                 for (i in 0 until 100) {
                     writer.write("line $i\n".ascii())
@@ -92,7 +110,9 @@ class TlsPeersSpec :
 
         test("aKtorTlsClientSocketWrappedInOurStreamsTalksTls12ToOurServer") {
             val server = tlsEchoServer()
-            val ca = CertificateFactory.getInstance("X.509").generateCertificate(TestPki.caCert.toFile().inputStream()) as X509Certificate
+            val ca = CertificateFactory.getInstance(
+                "X.509",
+            ).generateCertificate(TestPki.caCert.toFile().inputStream()) as X509Certificate
             val store = KeyStore.getInstance("PKCS12").apply {
                 load(null, null)
                 setCertificateEntry("ca", ca)
@@ -100,7 +120,9 @@ class TlsPeersSpec :
             val trust =
                 TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm()).apply { init(store) }
                     .trustManagers.first() as X509TrustManager
-            val raw = aSocket(io.aiostreams.internal.Selector.manager).tcp().connect(InetSocketAddress("127.0.0.1", server.port))
+            val raw = aSocket(
+                io.aiostreams.internal.Selector.manager,
+            ).tcp().connect(InetSocketAddress("127.0.0.1", server.port))
             val secured =
                 raw.tls(Dispatchers.IO) {
                     trustManager = trust

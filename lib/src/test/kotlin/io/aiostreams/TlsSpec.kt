@@ -44,7 +44,10 @@ class TlsSpec :
             writer.getExtraInfo("sslcontext").shouldBeInstanceOf<SSLContext>()
             val session = writer.getExtraInfo("ssl_object").shouldBeInstanceOf<SSLSession>()
             session.protocol shouldBe "TLSv1.3"
-            writer.getExtraInfo("peercert").shouldBeInstanceOf<X509Certificate>().subjectX500Principal.name shouldContain "CN=localhost"
+            writer.getExtraInfo(
+                "peercert",
+            ).shouldBeInstanceOf<X509Certificate>().subjectX500Principal.name shouldContain
+                "CN=localhost"
             val cipher = writer.getExtraInfo("cipher") as List<*>
             cipher[0] shouldBe session.cipherSuite
             cipher[1] shouldBe "TLSv1.3"
@@ -68,7 +71,11 @@ class TlsSpec :
         test("anExpiredCertificateIsRejected") {
             val server = tlsEchoServer(SslContexts.serverContext(TestPki.expiredCert, TestPki.expiredKey))
             val e = shouldThrow<SSLHandshakeException> { openConnection("localhost", server.port, ssl = trusting()) }
-            generateSequence(e as Throwable) { it.cause }.any { it is java.security.cert.CertificateExpiredException || "expired" in (it.message ?: "") } shouldBe true
+            generateSequence(e as Throwable) { it.cause }.any {
+                it is java.security.cert.CertificateExpiredException ||
+                    "expired" in (it.message ?: "")
+            } shouldBe
+                true
             server.close()
             server.waitClosed()
         }
@@ -88,7 +95,11 @@ class TlsSpec :
         }
 
         test("aRequiredClientCertificateMustBePresented") {
-            val serverContext = SslContexts.serverContext(TestPki.serverCert, TestPki.serverKey, caFile = TestPki.caCert)
+            val serverContext = SslContexts.serverContext(
+                TestPki.serverCert,
+                TestPki.serverKey,
+                caFile = TestPki.caCert,
+            )
             val parameters = serverContext.defaultSSLParameters.apply { needClientAuth = true }
             val server = tlsEchoServer(serverContext, parameters)
             // Without a certificate: the handshake fails, or (TLS 1.3) the first read reports the server's alert.
@@ -128,7 +139,10 @@ class TlsSpec :
 
         test("aPeerThatDropsTheConnectionWithoutCloseNotifyIsAnErrorNotAnEof") {
             val server =
-                startServer("127.0.0.1", 0, ssl = SslContexts.serverContext(TestPki.serverCert, TestPki.serverKey)) { reader, writer ->
+                startServer("127.0.0.1", 0, ssl = SslContexts.serverContext(TestPki.serverCert, TestPki.serverKey)) {
+                    reader,
+                    writer,
+                    ->
                     reader.readLine()
                     writer.write("partial".ascii())
                     writer.drain()
@@ -150,7 +164,10 @@ class TlsSpec :
         test("closeSendsCloseNotifySoThePeerSeesACleanEof") {
             val seen = CompletableDeferred<Int>()
             val server =
-                startServer("127.0.0.1", 0, ssl = SslContexts.serverContext(TestPki.serverCert, TestPki.serverKey)) { reader, _ ->
+                startServer("127.0.0.1", 0, ssl = SslContexts.serverContext(TestPki.serverCert, TestPki.serverKey)) {
+                    reader,
+                    _,
+                    ->
                     seen.complete(reader.read().size)
                 }
             val (_, writer) = openConnection("localhost", server.port, ssl = trusting())
@@ -163,16 +180,24 @@ class TlsSpec :
         }
 
         test("tlsArgumentsAreCheckedWithCPythonsMessages") {
-            shouldThrow<IllegalArgumentException> { openConnection("localhost", 1, serverHostname = "x") }.message shouldBe
+            shouldThrow<IllegalArgumentException> {
+                openConnection("localhost", 1, serverHostname = "x")
+            }.message shouldBe
                 "server_hostname is only meaningful with ssl"
-            shouldThrow<IllegalArgumentException> { openConnection("localhost", 1, sslHandshakeTimeout = 1.seconds) }.message shouldBe
+            shouldThrow<IllegalArgumentException> {
+                openConnection("localhost", 1, sslHandshakeTimeout = 1.seconds)
+            }.message shouldBe
                 "ssl_handshake_timeout is only meaningful with ssl"
-            shouldThrow<IllegalArgumentException> { openConnection("localhost", 1, sslShutdownTimeout = 1.seconds) }.message shouldBe
+            shouldThrow<IllegalArgumentException> {
+                openConnection("localhost", 1, sslShutdownTimeout = 1.seconds)
+            }.message shouldBe
                 "ssl_shutdown_timeout is only meaningful with ssl"
             shouldThrow<IllegalArgumentException> {
                 openConnection("localhost", 1, ssl = trusting(), sslHandshakeTimeout = (-1).seconds)
             }.message shouldBe "ssl_handshake_timeout should be a positive number, got -1.0"
-            shouldThrow<IllegalArgumentException> { openUnixConnection("/nonexistent", ssl = trusting()) }.message shouldBe
+            shouldThrow<IllegalArgumentException> {
+                openUnixConnection("/nonexistent", ssl = trusting())
+            }.message shouldBe
                 "You must set server_hostname when using ssl without a host"
         }
     })

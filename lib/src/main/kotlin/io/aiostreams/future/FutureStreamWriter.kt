@@ -5,6 +5,7 @@ import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.future.future
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.Executor
+import javax.net.ssl.SSLContext
 
 /**
  * A [StreamWriter] seen from Java: the non-suspending methods as they are, [drain] and [waitClosed] as futures.
@@ -70,6 +71,20 @@ public class FutureStreamWriter
         public fun abort() {
             writer.abort()
         }
+
+        /**
+         * [StreamWriter.startTls]: upgrades the connection to TLS once what was written is sent; the future fails
+         * (and the connection is aborted) when the handshake fails.
+         */
+        @JvmOverloads
+        public fun startTls(
+            sslContext: SSLContext,
+            serverHostname: String? = null,
+        ): CompletableFuture<Void?> =
+            scope.future(start = CoroutineStart.UNDISPATCHED) {
+                writer.startTls(sslContext, serverHostname)
+                null
+            }
 
         /** [StreamWriter.getExtraInfo]. */
         @JvmOverloads

@@ -1,7 +1,6 @@
 package io.aiostreams.future
 
 import io.aiostreams.Connection
-import io.aiostreams.DEFAULT_LIMIT
 import io.aiostreams.StreamReader
 import io.aiostreams.StreamWriter
 import kotlinx.coroutines.CoroutineStart
@@ -27,34 +26,55 @@ import java.util.concurrent.Executor
  * **Python:** `asyncio.open_connection`, `start_server`, `open_unix_connection`, `start_unix_server`.
  */
 public object FutureStreams {
-    /** `asyncio.open_connection(host, port, limit=limit)`: see [io.aiostreams.openConnection]. */
+    /** `asyncio.open_connection(host, port)`: see [io.aiostreams.openConnection]. */
     @JvmStatic
     @JvmOverloads
     public fun openConnection(
         host: String,
         port: Int,
-        limit: Int = DEFAULT_LIMIT,
-        executor: Executor? = null,
+        options: StreamOptions = StreamOptions(),
     ): CompletableFuture<FutureConnection> =
-        futureScope(executor).future(start = CoroutineStart.UNDISPATCHED) {
-            view(io.aiostreams.openConnection(host, port, limit), executor)
+        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
+            val connection =
+                io.aiostreams.openConnection(
+                    host,
+                    port,
+                    options.limit,
+                    options.ssl,
+                    options.serverHostname,
+                    options.sslParameters,
+                    options.sslHandshakeTimeout,
+                    options.sslShutdownTimeout,
+                    options.localAddress,
+                    options.happyEyeballsDelay,
+                )
+            view(connection, options.executor)
         }
 
-    /** `asyncio.open_unix_connection(path, limit=limit)`: see [io.aiostreams.openUnixConnection]. */
+    /** `asyncio.open_unix_connection(path)`: see [io.aiostreams.openUnixConnection]. */
     @JvmStatic
     @JvmOverloads
     public fun openUnixConnection(
         path: String,
-        limit: Int = DEFAULT_LIMIT,
-        executor: Executor? = null,
+        options: StreamOptions = StreamOptions(),
     ): CompletableFuture<FutureConnection> =
-        futureScope(executor).future(start = CoroutineStart.UNDISPATCHED) {
-            view(io.aiostreams.openUnixConnection(path, limit), executor)
+        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
+            val connection =
+                io.aiostreams.openUnixConnection(
+                    path,
+                    options.limit,
+                    options.ssl,
+                    options.serverHostname,
+                    options.sslParameters,
+                    options.sslHandshakeTimeout,
+                    options.sslShutdownTimeout,
+                )
+            view(connection, options.executor)
         }
 
     /**
-     * `asyncio.start_server(handler, host, port, limit=limit)`: see [io.aiostreams.startServer] and
-     * [FutureClientHandler] for what the handler's returned stage means.
+     * `asyncio.start_server(handler, host, port)`: see [io.aiostreams.startServer] and [FutureClientHandler] for what
+     * the handler's returned stage means.
      */
     @JvmStatic
     @JvmOverloads
@@ -62,29 +82,50 @@ public object FutureStreams {
         host: String?,
         port: Int,
         handler: FutureClientHandler,
-        limit: Int = DEFAULT_LIMIT,
-        executor: Executor? = null,
+        options: StreamOptions = StreamOptions(),
     ): CompletableFuture<FutureServer> =
-        futureScope(executor).future(start = CoroutineStart.UNDISPATCHED) {
-            FutureServer(
-                io.aiostreams.startServer(host, port, limit) { r, w ->
-                    run(handler, r, w, executor)
-                },
-                executor,
-            )
+        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
+            val server =
+                io.aiostreams.startServer(
+                    host,
+                    port,
+                    options.limit,
+                    options.backlog,
+                    options.reuseAddress,
+                    options.reusePort,
+                    options.keepAlive,
+                    startServing = true,
+                    ssl = options.ssl,
+                    sslParameters = options.sslParameters,
+                    sslHandshakeTimeout = options.sslHandshakeTimeout,
+                    sslShutdownTimeout = options.sslShutdownTimeout,
+                    exceptionHandler = options.exceptionHandler?.let { h -> { e: Throwable -> h.accept(e) } },
+                ) { r, w -> run(handler, r, w, options.executor) }
+            FutureServer(server, options.executor)
         }
 
-    /** `asyncio.start_unix_server(handler, path, limit=limit)`: see [io.aiostreams.startUnixServer]. */
+    /** `asyncio.start_unix_server(handler, path)`: see [io.aiostreams.startUnixServer]. */
     @JvmStatic
     @JvmOverloads
     public fun startUnixServer(
         path: String,
         handler: FutureClientHandler,
-        limit: Int = DEFAULT_LIMIT,
-        executor: Executor? = null,
+        options: StreamOptions = StreamOptions(),
     ): CompletableFuture<FutureServer> =
-        futureScope(executor).future(start = CoroutineStart.UNDISPATCHED) {
-            FutureServer(io.aiostreams.startUnixServer(path, limit) { r, w -> run(handler, r, w, executor) }, executor)
+        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
+            val server =
+                io.aiostreams.startUnixServer(
+                    path,
+                    options.limit,
+                    options.backlog,
+                    startServing = true,
+                    ssl = options.ssl,
+                    sslParameters = options.sslParameters,
+                    sslHandshakeTimeout = options.sslHandshakeTimeout,
+                    sslShutdownTimeout = options.sslShutdownTimeout,
+                    exceptionHandler = options.exceptionHandler?.let { h -> { e: Throwable -> h.accept(e) } },
+                ) { r, w -> run(handler, r, w, options.executor) }
+            FutureServer(server, options.executor)
         }
 
     private fun view(

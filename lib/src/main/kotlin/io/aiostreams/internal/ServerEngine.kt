@@ -75,7 +75,10 @@ internal class ServerEngine(
 
     private fun accepted(socket: Socket) {
         if (keepAlive != null) {
-            ((socket as? Selectable)?.channel as? SocketChannel)?.setOption(StandardSocketOptions.SO_KEEPALIVE, keepAlive)
+            ((socket as? Selectable)?.channel as? SocketChannel)?.setOption(
+                StandardSocketOptions.SO_KEEPALIVE,
+                keepAlive,
+            )
         }
         val raw = endpointOf(socket)
         if (tls == null) {

@@ -136,18 +136,30 @@ internal class Tls(
                     else -> Unit
                 }
                 when (result.status) {
-                    Status.BUFFER_UNDERFLOW ->
+                    Status.BUFFER_UNDERFLOW -> {
                         if (!receive()) {
                             // The peer's TCP FIN (or reset) came without close_notify: a truncated stream.
                             engine.closeInbound()
                         }
-                    Status.BUFFER_OVERFLOW -> appIn = grow(appIn, engine.session.applicationBufferSize)
+                    }
+
+                    Status.BUFFER_OVERFLOW -> {
+                        appIn = grow(appIn, engine.session.applicationBufferSize)
+                    }
+
                     Status.CLOSED -> {
                         // close_notify: a clean end of stream.
                         plainIn.flushAndClose()
                         return
                     }
-                    else -> if (result.bytesConsumed() == 0 && result.bytesProduced() == 0 && !receive()) engine.closeInbound()
+
+                    else -> {
+                        if (result.bytesConsumed() == 0 && result.bytesProduced() == 0 &&
+                            !receive()
+                        ) {
+                            engine.closeInbound()
+                        }
+                    }
                 }
             }
         } catch (e: CancellationException) {

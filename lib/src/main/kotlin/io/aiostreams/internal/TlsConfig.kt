@@ -92,6 +92,7 @@ internal class TlsConfig(
         private fun seconds(d: Duration): String = (d.inWholeMilliseconds / 1000.0).toString()
 
         private fun isIpLiteral(name: String): Boolean =
-            name.contains(':') || name.all { it.isDigit() || it == '.' } && runCatching { InetAddress.getByName(name) }.isSuccess
+            name.contains(':') ||
+                name.all { it.isDigit() || it == '.' } && runCatching { InetAddress.getByName(name) }.isSuccess
     }
 }

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aiostreams.IncompleteReadError;
+import io.aiostreams.SslContexts;
+import io.aiostreams.testing.TestPki;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CancellationException;
@@ -19,6 +21,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLSession;
 import org.junit.jupiter.api.Test;
 
 class FutureStreamsTest {
@@ -123,9 +127,9 @@ class FutureStreamsTest {
                 writer.write(ascii("hi\n"));
                 reader.read().thenRun(writer::close);
                 return null;
-            }, 1024, executor).get(WAIT, TimeUnit.SECONDS);
-            FutureConnection connection =
-                    FutureStreams.openConnection("127.0.0.1", port(server), 1024, executor).get(WAIT, TimeUnit.SECONDS);
+            }, new StreamOptions().limit(1024).executor(executor)).get(WAIT, TimeUnit.SECONDS);
+            FutureConnection connection = FutureStreams.openConnection("127.0.0.1", port(server),
+                    new StreamOptions().limit(1024).executor(executor)).get(WAIT, TimeUnit.SECONDS);
             assertEquals("hi\n", new String(connection.getReader().readLine().get(WAIT, TimeUnit.SECONDS), US_ASCII));
             connection.getWriter().writeEof();
             assertEquals(0, connection.getReader().read().get(WAIT, TimeUnit.SECONDS).length);
@@ -135,6 +139,49 @@ class FutureStreamsTest {
         } finally {
             executor.shutdownNow();
         }
+    }
+
+    @Test
+    void aTlsClientVerifiesTheServerAgainstATestCa() throws Exception {
+        StreamOptions serverOptions = new StreamOptions()
+                .ssl(SslContexts.serverContext(TestPki.INSTANCE.getServerCert(), TestPki.INSTANCE.getServerKey()));
+        FutureServer server = FutureStreams.startServer("127.0.0.1", 0, FutureStreamsTest::echo, serverOptions)
+                .get(WAIT, TimeUnit.SECONDS);
+        StreamOptions clientOptions = new StreamOptions().ssl(SslContexts.clientContext(TestPki.INSTANCE.getCaCert()));
+        FutureConnection connection = FutureStreams.openConnection("localhost", port(server), clientOptions)
+                .get(WAIT, TimeUnit.SECONDS);
+        connection.getWriter().write(ascii("over tls\n"));
+        assertEquals("over tls\n", new String(connection.getReader().readLine().get(WAIT, TimeUnit.SECONDS), US_ASCII));
+        assertEquals("TLSv1.3", ((SSLSession) connection.getWriter().getExtraInfo("ssl_object")).getProtocol());
+        connection.getWriter().close();
+        connection.getWriter().waitClosed().get(WAIT, TimeUnit.SECONDS);
+
+        // An untrusting client is refused with the JDK's handshake exception.
+        StreamOptions untrusting = new StreamOptions().ssl(SslContexts.clientContext(TestPki.INSTANCE.getDir().resolve("other-ca.pem")));
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> FutureStreams.openConnection("localhost", port(server), untrusting).get(WAIT, TimeUnit.SECONDS));
+        assertInstanceOf(SSLHandshakeException.class, e.getCause());
+        server.close();
+        server.closeClients();
+        server.waitClosed().get(WAIT, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void startTlsUpgradesAPlainConnectionFromJava() throws Exception {
+        FutureServer server = FutureStreams.startServer("127.0.0.1", 0, (reader, writer) ->
+                reader.readLine()
+                        .thenCompose(line -> writer.startTls(
+                                SslContexts.serverContext(TestPki.INSTANCE.getServerCert(), TestPki.INSTANCE.getServerKey())))
+                        .thenCompose(ignored -> echo(reader, writer))).get(WAIT, TimeUnit.SECONDS);
+        FutureConnection connection = FutureStreams.openConnection("127.0.0.1", port(server)).get(WAIT, TimeUnit.SECONDS);
+        connection.getWriter().write(ascii("STARTTLS\n"));
+        connection.getWriter().startTls(SslContexts.clientContext(TestPki.INSTANCE.getCaCert()), "localhost")
+                .get(WAIT, TimeUnit.SECONDS);
+        connection.getWriter().write(ascii("secret\n"));
+        assertEquals("secret\n", new String(connection.getReader().readLine().get(WAIT, TimeUnit.SECONDS), US_ASCII));
+        connection.getWriter().close();
+        server.close();
+        server.waitClosed().get(WAIT, TimeUnit.SECONDS);
     }
 
     @Test

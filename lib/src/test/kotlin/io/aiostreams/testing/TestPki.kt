@@ -30,25 +30,73 @@ object TestPki {
     ) {
         val process = ProcessBuilder(listOf("openssl") + args).directory(dir.toFile()).redirectErrorStream(true).start()
         val output = process.inputStream.bufferedReader().readText()
-        check(process.waitFor(60, TimeUnit.SECONDS) && process.exitValue() == 0) { "openssl ${args.joinToString(" ")}: $output" }
+        check(process.waitFor(60, TimeUnit.SECONDS) && process.exitValue() == 0) {
+            "openssl ${args.joinToString(" ")}: $output"
+        }
     }
 
     private fun ca(
         dir: Path,
         name: String,
-    ) = openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "$name.key", "-out", "$name.pem", "-days", "2", "-subj", "/CN=aiostreams $name")
+    ) = openssl(
+        dir,
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "$name.key",
+        "-out",
+        "$name.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=aiostreams $name",
+    )
 
     private fun request(
         dir: Path,
         name: String,
         cn: String,
-    ) = openssl(dir, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "$name.key", "-out", "$name.csr", "-subj", "/CN=$cn", "-addext", SAN)
+    ) = openssl(
+        dir,
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "$name.key",
+        "-out",
+        "$name.csr",
+        "-subj",
+        "/CN=$cn",
+        "-addext",
+        SAN,
+    )
 
     private fun sign(
         dir: Path,
         name: String,
         ca: String,
-    ) = openssl(dir, "x509", "-req", "-in", "$name.csr", "-CA", "$ca.pem", "-CAkey", "$ca.key", "-CAcreateserial", "-out", "$name.pem", "-days", "2", "-copy_extensions", "copy")
+    ) = openssl(
+        dir,
+        "x509",
+        "-req",
+        "-in",
+        "$name.csr",
+        "-CA",
+        "$ca.pem",
+        "-CAkey",
+        "$ca.key",
+        "-CAcreateserial",
+        "-out",
+        "$name.pem",
+        "-days",
+        "2",
+        "-copy_extensions",
+        "copy",
+    )
 
     private fun make(dir: Path) {
         ca(dir, "ca")
@@ -81,6 +129,25 @@ object TestPki {
             commonName = supplied
             """.trimIndent(),
         )
-        openssl(dir, "ca", "-batch", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key", "-in", "expired.csr", "-out", "expired.pem", "-startdate", "200101000000Z", "-enddate", "200102000000Z", "-notext")
+        openssl(
+            dir,
+            "ca",
+            "-batch",
+            "-config",
+            "ca.cnf",
+            "-cert",
+            "ca.pem",
+            "-keyfile",
+            "ca.key",
+            "-in",
+            "expired.csr",
+            "-out",
+            "expired.pem",
+            "-startdate",
+            "200101000000Z",
+            "-enddate",
+            "200102000000Z",
+            "-notext",
+        )
     }
 }

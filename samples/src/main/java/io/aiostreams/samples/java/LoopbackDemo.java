@@ -7,6 +7,7 @@ import io.aiostreams.future.FutureServer;
 import io.aiostreams.future.FutureStreamReader;
 import io.aiostreams.future.FutureStreamWriter;
 import io.aiostreams.future.FutureStreams;
+import io.aiostreams.future.StreamOptions;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -56,11 +57,12 @@ public final class LoopbackDemo {
 
     public static void run(PrintStream out) {
         FutureServer server =
-                FutureStreams.startServer("127.0.0.1", 0, (reader, writer) -> serve(reader, writer, out), 64).join();
+                FutureStreams.startServer("127.0.0.1", 0, (reader, writer) -> serve(reader, writer, out),
+                        new StreamOptions().limit(64)).join();
         int port = ((InetSocketAddress) server.getSockets().get(0)).getPort();
         out.println("server> listening on a free loopback port");
 
-        FutureConnection connection = FutureStreams.openConnection("127.0.0.1", port, 16).join();
+        FutureConnection connection = FutureStreams.openConnection("127.0.0.1", port, new StreamOptions().limit(16)).join();
         FutureStreamReader reader = connection.getReader();
         FutureStreamWriter writer = connection.getWriter();
         writer.write(bytes("UPPER hello, streams\n"));

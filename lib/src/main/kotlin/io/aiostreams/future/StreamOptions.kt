@@ -1,0 +1,92 @@
+package io.aiostreams.future
+
+import io.aiostreams.DEFAULT_LIMIT
+import java.net.InetSocketAddress
+import java.util.concurrent.Executor
+import java.util.function.Consumer
+import javax.net.ssl.SSLContext
+import javax.net.ssl.SSLParameters
+import kotlin.time.Duration
+import kotlin.time.toKotlinDuration
+
+/**
+ * The optional arguments of [FutureStreams]' entry points, for Java: each setter sets one of Python's keyword
+ * arguments and returns this object, e.g. `new StreamOptions().limit(1024).ssl(context).serverHostname("example")`.
+ * Options that do not apply to a call (`backlog` when connecting, `serverHostname` on a server) are rejected with
+ * CPython's messages where it has one, or ignored where Python has no such argument.
+ *
+ * An instance may be reused for several calls; it is not thread-safe while being changed.
+ *
+ * **Python:** the keyword arguments of `open_connection` / `start_server` and their Unix variants.
+ */
+public class StreamOptions {
+    internal var limit: Int = DEFAULT_LIMIT
+    internal var executor: Executor? = null
+    internal var ssl: SSLContext? = null
+    internal var serverHostname: String? = null
+    internal var sslParameters: SSLParameters? = null
+    internal var sslHandshakeTimeout: Duration? = null
+    internal var sslShutdownTimeout: Duration? = null
+    internal var localAddress: InetSocketAddress? = null
+    internal var happyEyeballsDelay: Duration? = null
+    internal var backlog: Int = 100
+    internal var reuseAddress: Boolean = true
+    internal var reusePort: Boolean = false
+    internal var keepAlive: Boolean? = null
+    internal var exceptionHandler: Consumer<Throwable>? = null
+
+    /** The reader's limit (`limit=`); 64 KiB by default. */
+    public fun limit(limit: Int): StreamOptions = apply { this.limit = limit }
+
+    /** Where futures complete after a wait, and where server handlers are called; `Dispatchers.Default` if unset. */
+    public fun executor(executor: Executor?): StreamOptions = apply { this.executor = executor }
+
+    /** TLS (`ssl=`): `SslContexts.defaultContext()` for Python's `ssl=True`. */
+    public fun ssl(ssl: SSLContext?): StreamOptions = apply { this.ssl = ssl }
+
+    /** The name a client verifies and sends as SNI (`server_hostname=`); `""` turns host-name checking off. */
+    public fun serverHostname(serverHostname: String?): StreamOptions = apply { this.serverHostname = serverHostname }
+
+    /** The JDK's TLS engine parameters: protocols, ciphers, client authentication (`needClientAuth`). */
+    public fun sslParameters(
+        sslParameters: SSLParameters?,
+    ): StreamOptions = apply { this.sslParameters = sslParameters }
+
+    /** `ssl_handshake_timeout=`; 60 s by default. */
+    public fun sslHandshakeTimeout(timeout: java.time.Duration?): StreamOptions = apply {
+        sslHandshakeTimeout =
+            timeout?.toKotlinDuration()
+    }
+
+    /** `ssl_shutdown_timeout=`; 30 s by default. */
+    public fun sslShutdownTimeout(timeout: java.time.Duration?): StreamOptions = apply {
+        sslShutdownTimeout =
+            timeout?.toKotlinDuration()
+    }
+
+    /** The client's local address (`local_addr=`). */
+    public fun localAddress(
+        localAddress: InetSocketAddress?,
+    ): StreamOptions = apply { this.localAddress = localAddress }
+
+    /** Happy Eyeballs stagger delay (`happy_eyeballs_delay=`). */
+    public fun happyEyeballsDelay(delay: java.time.Duration?): StreamOptions = apply {
+        happyEyeballsDelay =
+            delay?.toKotlinDuration()
+    }
+
+    /** A server's listen backlog (`backlog=`); 100 by default. */
+    public fun backlog(backlog: Int): StreamOptions = apply { this.backlog = backlog }
+
+    /** A server's `SO_REUSEADDR` (`reuse_address=`); true by default. */
+    public fun reuseAddress(reuseAddress: Boolean): StreamOptions = apply { this.reuseAddress = reuseAddress }
+
+    /** A server's `SO_REUSEPORT` (`reuse_port=`); false by default. */
+    public fun reusePort(reusePort: Boolean): StreamOptions = apply { this.reusePort = reusePort }
+
+    /** `SO_KEEPALIVE` on a server's connections (`keep_alive=`); the system's default if unset. */
+    public fun keepAlive(keepAlive: Boolean?): StreamOptions = apply { this.keepAlive = keepAlive }
+
+    /** Called (besides the log) with each failure of a server's handlers: the loop's exception handler in Python. */
+    public fun exceptionHandler(handler: Consumer<Throwable>?): StreamOptions = apply { exceptionHandler = handler }
+}
