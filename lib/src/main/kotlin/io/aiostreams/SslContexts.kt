@@ -27,6 +27,7 @@ public object SslContexts {
      * [openConnection] as `ssl`, it is Python's `ssl=True`.
      */
     @JvmStatic
+    @Throws(java.security.NoSuchAlgorithmException::class)
     public fun defaultContext(): SSLContext = SSLContext.getDefault()
 
     /**
@@ -38,6 +39,7 @@ public object SslContexts {
      */
     @JvmStatic
     @JvmOverloads
+    @Throws(java.io.IOException::class, java.security.GeneralSecurityException::class)
     public fun clientContext(
         caFile: Path,
         certChainFile: Path? = null,
@@ -59,6 +61,7 @@ public object SslContexts {
      */
     @JvmStatic
     @JvmOverloads
+    @Throws(java.io.IOException::class, java.security.GeneralSecurityException::class)
     public fun serverContext(
         certChainFile: Path,
         keyFile: Path,

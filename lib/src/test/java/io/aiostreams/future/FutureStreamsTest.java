@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSession;
 import org.junit.jupiter.api.Test;
@@ -168,10 +169,11 @@ class FutureStreamsTest {
 
     @Test
     void startTlsUpgradesAPlainConnectionFromJava() throws Exception {
+        SSLContext serverContext =
+                SslContexts.serverContext(TestPki.INSTANCE.getServerCert(), TestPki.INSTANCE.getServerKey());
         FutureServer server = FutureStreams.startServer("127.0.0.1", 0, (reader, writer) ->
                 reader.readLine()
-                        .thenCompose(line -> writer.startTls(
-                                SslContexts.serverContext(TestPki.INSTANCE.getServerCert(), TestPki.INSTANCE.getServerKey())))
+                        .thenCompose(line -> writer.startTls(serverContext))
                         .thenCompose(ignored -> echo(reader, writer))).get(WAIT, TimeUnit.SECONDS);
         FutureConnection connection = FutureStreams.openConnection("127.0.0.1", port(server)).get(WAIT, TimeUnit.SECONDS);
         connection.getWriter().write(ascii("STARTTLS\n"));

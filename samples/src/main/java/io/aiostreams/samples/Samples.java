@@ -4,6 +4,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** The samples program: one subcommand per sample, each with a Kotlin and a Java implementation. */
 @Command(
@@ -17,6 +18,8 @@ import picocli.CommandLine.Option;
             Samples.EchoClientCommand.class,
             Samples.LineClientCommand.class,
             Samples.WaitForDataCommand.class,
+            Samples.HeadCommand.class,
+            Samples.WgetCommand.class,
             Samples.ReaderBenchCommand.class
         })
 public final class Samples implements Runnable {
@@ -147,6 +150,49 @@ public final class Samples implements Runnable {
                 io.aiostreams.samples.kotlin.WaitForData.run(System.out);
             }
             return 0;
+        }
+    }
+
+    @Command(name = "head", mixinStandardHelpOptions = true,
+            description = "Prints the response headers of a HEAD request (asyncio's print_http_headers).")
+    static final class HeadCommand extends Twin implements Callable<Integer> {
+        @Parameters(index = "0", description = "An http:// or https:// URL.")
+        String url;
+
+        @Option(names = "--cafile", description = "PEM file of the CAs to trust for https (default: the JDK's trust store).")
+        java.nio.file.Path caFile;
+
+        @Option(names = "--timeout", defaultValue = "10", description = "Seconds before giving up (default: ${DEFAULT-VALUE}).")
+        double timeout;
+
+        @Override
+        public Integer call() {
+            if (!(timeout > 0)) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--timeout must be positive: " + timeout);
+            }
+            long millis = Math.round(timeout * 1000);
+            if (lang == Lang.java) {
+                return io.aiostreams.samples.java.HeadTool.run(url, caFile, java.time.Duration.ofMillis(millis), System.out, System.err);
+            }
+            return io.aiostreams.samples.kotlin.HeadTool.run(url, caFile, millis, System.out, System.err);
+        }
+    }
+
+    @Command(name = "wget", mixinStandardHelpOptions = true,
+            description = "GET / over HTTP/1.0 and print the response (the asyncio wget example).")
+    static final class WgetCommand extends Twin implements Callable<Integer> {
+        @Parameters(index = "0", description = "Host name or address.")
+        String host;
+
+        @Parameters(index = "1", defaultValue = "80", description = "Port (default: ${DEFAULT-VALUE}).")
+        int port;
+
+        @Override
+        public Integer call() {
+            if (lang == Lang.java) {
+                return io.aiostreams.samples.java.Wget.run(host, port, System.out, System.err);
+            }
+            return io.aiostreams.samples.kotlin.Wget.run(host, port, System.out, System.err);
         }
     }
 

@@ -1,0 +1,70 @@
+package io.aiostreams.samples.kotlin
+
+import io.aiostreams.SslContexts
+import io.aiostreams.openConnection
+import kotlinx.coroutines.TimeoutCancellationException
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
+import java.io.PrintStream
+import java.nio.file.Path
+
+/**
+ * `print_http_headers` from the asyncio documentation: sends `HEAD <path> HTTP/1.0` and prints every response header
+ * line as `HTTP header> <line>`. Returns the process exit code: 0, or 1 with one line on [err] when anything fails.
+ */
+object HeadTool {
+    @JvmStatic
+    fun run(
+        url: String,
+        caFile: Path?,
+        timeoutMillis: Long,
+        out: PrintStream,
+        err: PrintStream,
+    ): Int =
+        try {
+            runBlocking { withTimeout(timeoutMillis) { head(url, caFile, out) } }
+            0
+        } catch (e: TimeoutCancellationException) {
+            err.println("head: timed out after ${timeoutMillis / 1000.0} seconds")
+            1
+        } catch (e: Exception) {
+            err.println(HttpFailures.describe("head", url, e))
+            1
+        }
+
+    private suspend fun head(
+        url: String,
+        caFile: Path?,
+        out: PrintStream,
+    ) {
+        val target = HttpFailures.parse(url)
+        val secure = target.scheme == "https"
+        val port = if (target.port != -1) {
+            target.port
+        } else if (secure) {
+            443
+        } else {
+            80
+        }
+        val ssl = if (!secure) {
+            null
+        } else if (caFile !=
+            null
+        ) {
+            SslContexts.clientContext(caFile)
+        } else {
+            SslContexts.defaultContext()
+        }
+        val (reader, writer) = openConnection(target.host, port, ssl = ssl)
+        val path = target.rawPath.ifEmpty { "/" } + (target.rawQuery?.let { "?$it" } ?: "")
+        writer.write("HEAD $path HTTP/1.0\r\nHost: ${target.host}\r\n\r\n".toByteArray(Charsets.ISO_8859_1))
+        while (true) {
+            val line = reader.readLine()
+            if (line.isEmpty()) break
+            val text = String(line, Charsets.ISO_8859_1).trimEnd()
+            if (text.isNotEmpty()) out.println("HTTP header> $text")
+        }
+        // Ignore the body, close the socket.
+        writer.close()
+    }
+}
