@@ -1,6 +1,5 @@
 package io.aiostreams.internal
 
-import java.net.InetAddress
 import javax.net.ssl.SNIHostName
 import javax.net.ssl.SSLContext
 import javax.net.ssl.SSLParameters
@@ -91,8 +90,7 @@ internal class TlsConfig(
 
         private fun seconds(d: Duration): String = (d.inWholeMilliseconds / 1000.0).toString()
 
-        private fun isIpLiteral(name: String): Boolean =
-            name.contains(':') ||
-                name.all { it.isDigit() || it == '.' } && runCatching { InetAddress.getByName(name) }.isSuccess
+        /** SNI carries host names only: an IPv6 literal has a colon, an IPv4 one only digits and dots. */
+        private fun isIpLiteral(name: String): Boolean = ':' in name || name.all { it.isDigit() || it == '.' }
     }
 }
