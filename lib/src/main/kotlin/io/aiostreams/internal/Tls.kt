@@ -21,6 +21,7 @@ import java.nio.ByteBuffer
 import java.security.cert.X509Certificate
 import javax.net.ssl.SSLContext
 import javax.net.ssl.SSLEngine
+import javax.net.ssl.SSLEngineResult
 import javax.net.ssl.SSLEngineResult.HandshakeStatus
 import javax.net.ssl.SSLEngineResult.Status
 import javax.net.ssl.SSLException
@@ -75,14 +76,18 @@ internal class Tls(
         }
     }
 
-    private suspend fun unwrapDuringHandshake() {
+    /** One `unwrap` of what [netIn] holds into [appIn]; [netIn] keeps what was not consumed. */
+    private fun unwrap(): SSLEngineResult {
         netIn.flip()
-        val result =
-            try {
-                engine.unwrap(netIn, appIn)
-            } finally {
-                netIn.compact()
-            }
+        try {
+            return engine.unwrap(netIn, appIn)
+        } finally {
+            netIn.compact()
+        }
+    }
+
+    private suspend fun unwrapDuringHandshake() {
+        val result = unwrap()
         when (result.status) {
             Status.BUFFER_UNDERFLOW -> if (!receive()) throw SSLException("connection closed during the TLS handshake")
             Status.BUFFER_OVERFLOW -> appIn = grow(appIn, engine.session.applicationBufferSize)
@@ -122,13 +127,7 @@ internal class Tls(
     private suspend fun pumpIn() {
         try {
             while (true) {
-                netIn.flip()
-                val result =
-                    try {
-                        engine.unwrap(netIn, appIn)
-                    } finally {
-                        netIn.compact()
-                    }
+                val result = unwrap()
                 deliver()
                 when (engine.handshakeStatus) {
                     HandshakeStatus.NEED_WRAP -> send(EMPTY)
