@@ -68,7 +68,7 @@ internal fun connectionOf(
     serverSide: Boolean = false,
 ): Connection {
     val reader = StreamReader(limit)
-    val transport = StreamTransport(endpoint, reader.core, serverSide)
+    val transport = StreamTransport(endpoint, ReaderSink(reader.core), serverSide)
     val writer = StreamWriter(transport, reader)
     transport.start()
     return Connection(reader, writer)

@@ -30,7 +30,7 @@ import kotlinx.io.Buffer
  */
 internal class StreamTransport(
     @Volatile private var endpoint: Endpoint,
-    private val reader: ReaderCore,
+    private val sink: InboundSink,
     /** Accepted by a server (so `startTls` acts as the TLS server), rather than connected by a client. */
     val serverSide: Boolean = false,
 ) : ReadTransport {
@@ -64,7 +64,7 @@ internal class StreamTransport(
     private val flushed = Channel<Unit>(Channel.CONFLATED)
 
     init {
-        reader.setTransport(this)
+        sink.attach(this)
         readPump = scope.launch(start = CoroutineStart.LAZY) { pumpIn() }
         writePump = scope.launch(start = CoroutineStart.LAZY) { pumpOut() }
         // A failure is reported through `closed`; nobody has to look at it.
@@ -82,6 +82,9 @@ internal class StreamTransport(
         readingPaused = true
     }
 
+    /** True unless reading is paused or the connection is closing. */
+    fun isReading(): Boolean = !readingPaused && !isClosing()
+
     override fun resumeReading() {
         readingPaused = false
         readSignal.trySend(Unit)
@@ -95,7 +98,7 @@ internal class StreamTransport(
                 // At most MAX_FEED at a time (CPython reads 256 KiB per recv), so that pausing can take effect.
                 input.readAvailable(1) { buffer ->
                     val n = minOf(buffer.size, MAX_FEED)
-                    reader.feedBuffer(buffer, n)
+                    sink.feed(buffer, n)
                     n.toInt()
                 }
             }
@@ -105,8 +108,8 @@ internal class StreamTransport(
             } else {
                 // The peer's FIN: end of stream for the reader; a TCP connection stays open for writing (half-close),
                 // a TLS one closes (CPython's eof_received() returns False over SSL).
-                if (!reader.eofFed()) reader.feedEof()
-                if (!endpoint.canWriteEof) close()
+                val keepOpen = sink.eof()
+                if (!keepOpen || !endpoint.canWriteEof) close()
             }
         } catch (e: CancellationException) {
             throw e
@@ -122,14 +125,19 @@ internal class StreamTransport(
         data: ByteArray,
         what: String,
     ): Boolean {
+        var pausedNow = false
         synchronized(lock) {
             check(!eofRequested) { "Cannot call $what() after write_eof()" }
             if (data.isEmpty()) return true
             if (closing || lost) return false
             pending.write(data)
-            if (!writingPaused && bufferSizeLocked() > high) writingPaused = true
+            if (!writingPaused && bufferSizeLocked() > high) {
+                writingPaused = true
+                pausedNow = true
+            }
         }
         writeSignal.trySend(Unit)
+        if (pausedNow) sink.writingPaused()
         return true
     }
 
@@ -144,26 +152,45 @@ internal class StreamTransport(
         val h = high ?: (if (low == null) DEFAULT_HIGH_WATER else 4 * low)
         val l = low ?: (h / 4)
         require(h >= l && l >= 0) { "high ($h) must be >= low ($l) must be >= 0" }
-        val release =
+        val change =
             synchronized(lock) {
                 this.high = h
                 this.low = l
                 updateWritingLocked()
             }
-        release?.complete(null)
+        announce(change)
     }
 
     fun writeBufferLimits(): IntArray = synchronized(lock) { intArrayOf(low, high) }
 
-    /** Pauses or resumes writing by the marks; returns a drain gate to open, outside the lock. */
-    private fun updateWritingLocked(): CompletableDeferred<Throwable?>? {
+    /** What changed in writing's pause state: announced outside the lock by [announce]. */
+    private class WritingChange(
+        val paused: Boolean,
+        val gate: CompletableDeferred<Throwable?>?,
+    )
+
+    /** Pauses or resumes writing by the marks; returns the change to announce, outside the lock. */
+    private fun updateWritingLocked(): WritingChange? {
         val size = bufferSizeLocked()
-        if (!writingPaused && size > high) writingPaused = true
+        if (!writingPaused && size > high) {
+            writingPaused = true
+            return WritingChange(paused = true, gate = null)
+        }
         if (writingPaused && size <= low) {
             writingPaused = false
-            return drainGate.also { drainGate = null }
+            return WritingChange(paused = false, gate = drainGate.also { drainGate = null })
         }
         return null
+    }
+
+    private fun announce(change: WritingChange?) {
+        if (change == null) return
+        if (change.paused) {
+            sink.writingPaused()
+        } else {
+            change.gate?.complete(null)
+            sink.writingResumed()
+        }
     }
 
     suspend fun drain(readerException: Throwable?) {
@@ -213,12 +240,12 @@ internal class StreamTransport(
                     b != null -> {
                         output.writePacket(b)
                         output.flush()
-                        val release =
+                        val change =
                             synchronized(lock) {
                                 inFlight = 0
                                 updateWritingLocked()
                             }
-                        release?.complete(null)
+                        announce(change)
                         flushed.trySend(Unit)
                     }
 
@@ -306,11 +333,7 @@ internal class StreamTransport(
                 inFlight = 0
                 drainGate.also { drainGate = null }
             }
-        if (error != null) {
-            reader.setException(error)
-        } else if (!reader.eofFed()) {
-            reader.feedEof()
-        }
+        sink.lost(error)
         gate?.complete(error)
         if (error != null) {
             withContext(NonCancellable) {
@@ -336,7 +359,7 @@ internal class StreamTransport(
         while (writeBufferSize() > 0) flushed.receive()
         readPump.cancelAndJoin()
         writePump.cancelAndJoin()
-        val early = reader.takeBuffered()
+        val early = sink.takeBuffered()
         val secured =
             try {
                 secure(endpoint, early)

@@ -1,0 +1,60 @@
+package io.aiostreams.internal
+
+import kotlinx.io.Buffer
+
+/**
+ * What a [StreamTransport] delivers to: a [ReaderCore] for the streams API, or a protocol's callbacks
+ * (CPython's `StreamReaderProtocol` and `Protocol` sit in the same place).
+ */
+internal interface InboundSink {
+    /** Called once, before any data: the transport that pause/resume requests go to. */
+    fun attach(transport: ReadTransport)
+
+    /** Takes up to [max] bytes of [buffer]. */
+    fun feed(
+        buffer: Buffer,
+        max: Long,
+    )
+
+    /** The peer's end of stream; returns true to keep the connection open for writing (CPython's `eof_received`). */
+    fun eof(): Boolean
+
+    /** The connection is gone, with [error] or cleanly: CPython's `connection_lost(exc)`. Called once. */
+    fun lost(error: Throwable?)
+
+    /** Removes and returns bytes received but not consumed yet (handed to TLS by `startTls`). */
+    fun takeBuffered(): ByteArray = ByteArray(0)
+
+    /** The write buffer rose above its high-water mark. */
+    fun writingPaused() {}
+
+    /** The write buffer fell to its low-water mark. */
+    fun writingResumed() {}
+}
+
+/** The streams API's sink: everything goes to the reader. */
+internal class ReaderSink(
+    private val reader: ReaderCore,
+) : InboundSink {
+    override fun attach(transport: ReadTransport) = reader.setTransport(transport)
+
+    override fun feed(
+        buffer: Buffer,
+        max: Long,
+    ) = reader.feedBuffer(buffer, max)
+
+    override fun eof(): Boolean {
+        if (!reader.eofFed()) reader.feedEof()
+        return true
+    }
+
+    override fun lost(error: Throwable?) {
+        if (error != null) {
+            reader.setException(error)
+        } else if (!reader.eofFed()) {
+            reader.feedEof()
+        }
+    }
+
+    override fun takeBuffered(): ByteArray = reader.takeBuffered()
+}
