@@ -190,7 +190,7 @@ public suspend fun startServer(
     require(backlog > 0) { "backlog <= 0: $backlog" }
     val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, host)
     val listeners = bindTcp(host, port, backlog, reuseAddress, reusePort)
-    val engine = ServerEngine(listeners, limit, keepAlive, handler, exceptionHandler, unixSocket = null, tls = tls)
+    val engine = ServerEngine(listeners, keepAlive, ServerEngine.streams(limit, handler), exceptionHandler, null, tls)
     if (startServing) engine.startServing()
     return Server(engine)
 }
@@ -223,7 +223,8 @@ public suspend fun startUnixServer(
     val file = Paths.get(path)
     UnixSocketFile.removeStale(file)
     val listener = aSocket(Selector.manager).tcp().bind(UnixSocketAddress(path)) { backlogSize = backlog }
-    val engine = ServerEngine(listOf(listener), limit, null, handler, exceptionHandler, UnixSocketFile(file), tls)
+    val engine =
+        ServerEngine(listOf(listener), null, ServerEngine.streams(limit, handler), exceptionHandler, UnixSocketFile(file), tls)
     if (startServing) engine.startServing()
     return Server(engine)
 }

@@ -27,13 +27,22 @@ import java.nio.file.Path
  */
 internal class ServerEngine(
     private val listeners: List<ServerSocket>,
-    private val limit: Int,
     private val keepAlive: Boolean?,
-    private val handler: suspend (StreamReader, StreamWriter) -> Unit,
+    private val opener: ConnectionOpener,
     private val exceptionHandler: ((Throwable) -> Unit)?,
     private val unixSocket: UnixSocketFile?,
     private val tls: TlsConfig?,
 ) {
+    /** Turns an accepted endpoint into a running connection: a stream handler, or a protocol. */
+    fun interface ConnectionOpener {
+        /** Returns the running connection's transport, or null when it could not be opened (already reported). */
+        fun open(
+            endpoint: Endpoint,
+            scope: CoroutineScope,
+            report: (Throwable) -> Unit,
+        ): StreamTransport?
+    }
+
     private val lock = Any()
     private val acceptScope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
     private val handlerScope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
@@ -101,32 +110,18 @@ internal class ServerEngine(
     }
 
     private fun serve(endpoint: Endpoint) {
-        val connection = connectionOf(endpoint, limit, serverSide = true)
-        val transport = connection.writer.transport
+        val transport = opener.open(endpoint, handlerScope, ::report) ?: return
         synchronized(lock) { clients += transport }
         transport.closed.invokeOnCompletion {
             synchronized(lock) { clients -= transport }
             checkIdle()
         }
-        handlerScope.launch {
-            try {
-                handler(connection.reader, connection.writer)
-                // A handler that returns is done with its connection: CPython closes it when the writer is collected.
-                transport.close()
-            } catch (e: CancellationException) {
-                transport.close()
-                throw e
-            } catch (e: Throwable) {
-                report(e)
-                transport.close()
-            }
-        }
     }
 
     private fun report(error: Throwable) {
-        log.error("Unhandled exception in client_connected_cb", error)
+        log.error(error.message ?: "Unhandled exception in client_connected_cb", error.cause ?: error)
         try {
-            exceptionHandler?.invoke(error)
+            exceptionHandler?.invoke((error as? HandlerFailure)?.cause ?: error)
         } catch (e: Throwable) {
             log.error("The server's exception handler failed", e)
         }
@@ -183,9 +178,38 @@ internal class ServerEngine(
         }
     }
 
-    private companion object {
-        val log = LoggerFactory.getLogger("io.aiostreams.Server")
+    companion object {
+        private val log = LoggerFactory.getLogger("io.aiostreams.Server")
+
+        /** The streams API's connections: each runs [handler] with its reader and writer (CPython's start_server). */
+        fun streams(
+            limit: Int,
+            handler: suspend (StreamReader, StreamWriter) -> Unit,
+        ) = ConnectionOpener { endpoint, scope, report ->
+            val connection = connectionOf(endpoint, limit, serverSide = true)
+            val transport = connection.writer.transport
+            scope.launch {
+                try {
+                    handler(connection.reader, connection.writer)
+                    // A handler that returns is done with its connection: CPython closes it when the writer is collected.
+                    transport.close()
+                } catch (e: CancellationException) {
+                    transport.close()
+                    throw e
+                } catch (e: Throwable) {
+                    report(HandlerFailure("Unhandled exception in client_connected_cb", e))
+                    transport.close()
+                }
+            }
+            transport
+        }
     }
+
+    /** A failure to report: the log message CPython uses, and the exception. */
+    class HandlerFailure(
+        message: String,
+        cause: Throwable,
+    ) : Exception(message, cause)
 }
 
 /** A Unix server's socket file: removed on close if it is still the one this server bound (CPython 3.13). */

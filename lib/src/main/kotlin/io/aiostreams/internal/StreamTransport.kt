@@ -372,6 +372,11 @@ internal class StreamTransport(
         writePump = scope.launch { pumpOut() }
     }
 
+    /** A fatal error found above the transport (a protocol callback that threw): the connection is lost with it. */
+    fun fail(error: Throwable) {
+        scope.launch(start = CoroutineStart.UNDISPATCHED) { withContext(NonCancellable) { lose(error) } }
+    }
+
     fun extraInfo(name: String): Any? = extra[name]
 
     fun hasExtraInfo(name: String): Boolean = name in extra

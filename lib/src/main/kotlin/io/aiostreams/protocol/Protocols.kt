@@ -1,0 +1,153 @@
+@file:JvmName("Protocols")
+
+package io.aiostreams.protocol
+
+import io.aiostreams.Server
+import io.aiostreams.internal.ProtocolSink
+import io.aiostreams.internal.Selector
+import io.aiostreams.internal.ServerEngine
+import io.aiostreams.internal.TlsConfig
+import io.aiostreams.internal.UnixSocketFile
+import io.aiostreams.internal.bindTcp
+import io.aiostreams.internal.connectTcp
+import io.aiostreams.internal.endpointOf
+import io.ktor.network.sockets.UnixSocketAddress
+import io.ktor.network.sockets.aSocket
+import kotlinx.coroutines.launch
+import java.net.InetSocketAddress
+import java.nio.file.Paths
+import javax.net.ssl.SSLContext
+import javax.net.ssl.SSLParameters
+import kotlin.time.Duration
+
+/**
+ * Opens a TCP connection to [host]:[port] served by the protocol [protocolFactory] makes: CPython's
+ * `loop.create_connection(protocol_factory, host, port)`. Address handling, TLS and errors are those of
+ * [io.aiostreams.openConnection]; the protocol's [Protocol.connectionMade] has run when this returns.
+ *
+ * **Python:** `await loop.create_connection(protocol_factory, host, port, ssl=..., server_hostname=...,
+ * ssl_handshake_timeout=..., ssl_shutdown_timeout=..., local_addr=..., happy_eyeballs_delay=...)`.
+ *
+ * @throws java.io.IOException as [io.aiostreams.openConnection] does; nothing stays open then.
+ */
+public suspend fun <P : Protocol> createConnection(
+    protocolFactory: () -> P,
+    host: String,
+    port: Int,
+    ssl: SSLContext? = null,
+    serverHostname: String? = null,
+    sslParameters: SSLParameters? = null,
+    sslHandshakeTimeout: Duration? = null,
+    sslShutdownTimeout: Duration? = null,
+    localAddress: InetSocketAddress? = null,
+    happyEyeballsDelay: Duration? = null,
+): ProtocolConnection<P> {
+    require(port in 0..65535) { "port must be 0-65535: $port" }
+    val tls = TlsConfig.of(ssl, serverHostname, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, host)
+    val raw = connectTcp(host, port, localAddress, happyEyeballsDelay, null, keepAlive = null)
+    val endpoint =
+        try {
+            tls?.client(raw, host, port) ?: raw
+        } catch (e: Throwable) {
+            raw.close(abort = true)
+            throw e
+        }
+    val protocol =
+        try {
+            protocolFactory()
+        } catch (e: Throwable) {
+            endpoint.close(abort = true)
+            throw e
+        }
+    return ProtocolConnection(ProtocolSink.connect(endpoint, protocol, serverSide = false), protocol)
+}
+
+/**
+ * Opens a connection to the Unix domain socket at [path], served by the protocol [protocolFactory] makes.
+ *
+ * **Python:** `await loop.create_unix_connection(protocol_factory, path)`.
+ */
+public suspend fun <P : Protocol> createUnixConnection(
+    protocolFactory: () -> P,
+    path: String,
+): ProtocolConnection<P> {
+    val endpoint = endpointOf(aSocket(Selector.manager).tcp().connect(UnixSocketAddress(path)))
+    val protocol =
+        try {
+            protocolFactory()
+        } catch (e: Throwable) {
+            endpoint.close(abort = true)
+            throw e
+        }
+    return ProtocolConnection(ProtocolSink.connect(endpoint, protocol, serverSide = false), protocol)
+}
+
+/**
+ * Starts a TCP server whose every connection is served by a new protocol from [protocolFactory]: CPython's
+ * `loop.create_server(protocol_factory, host, port)`. Binding, TLS, and the [Server] returned behave as for
+ * [io.aiostreams.startServer]; a protocol callback that throws is reported and its connection aborted (see
+ * [Protocol]).
+ *
+ * **Python:** `await loop.create_server(protocol_factory, host, port, backlog=100, reuse_address=True,
+ * reuse_port=False, keep_alive=None, start_serving=True, ssl=..., ssl_handshake_timeout=...)`.
+ *
+ * @throws java.net.BindException when an address is taken.
+ */
+public suspend fun createServer(
+    protocolFactory: () -> Protocol,
+    host: String?,
+    port: Int,
+    backlog: Int = 100,
+    reuseAddress: Boolean = true,
+    reusePort: Boolean = false,
+    keepAlive: Boolean? = null,
+    startServing: Boolean = true,
+    ssl: SSLContext? = null,
+    sslParameters: SSLParameters? = null,
+    sslHandshakeTimeout: Duration? = null,
+    sslShutdownTimeout: Duration? = null,
+    exceptionHandler: ((Throwable) -> Unit)? = null,
+): Server {
+    require(port in 0..65535) { "port must be 0-65535: $port" }
+    require(backlog > 0) { "backlog <= 0: $backlog" }
+    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, host)
+    val listeners = bindTcp(host, port, backlog, reuseAddress, reusePort)
+    val engine = ServerEngine(listeners, keepAlive, opener(protocolFactory), exceptionHandler, null, tls)
+    if (startServing) engine.startServing()
+    return Server(engine)
+}
+
+/**
+ * Starts a server on the Unix domain socket [path] (a stale socket file is removed first, and the file again on
+ * close), each connection served by a new protocol from [protocolFactory].
+ *
+ * **Python:** `await loop.create_unix_server(protocol_factory, path)`.
+ */
+public suspend fun createUnixServer(
+    protocolFactory: () -> Protocol,
+    path: String,
+    backlog: Int = 100,
+    startServing: Boolean = true,
+    exceptionHandler: ((Throwable) -> Unit)? = null,
+): Server {
+    require(backlog > 0) { "backlog <= 0: $backlog" }
+    val file = Paths.get(path)
+    UnixSocketFile.removeStale(file)
+    val listener = aSocket(Selector.manager).tcp().bind(UnixSocketAddress(path)) { backlogSize = backlog }
+    val engine = ServerEngine(listOf(listener), null, opener(protocolFactory), exceptionHandler, UnixSocketFile(file), null)
+    if (startServing) engine.startServing()
+    return Server(engine)
+}
+
+private fun opener(protocolFactory: () -> Protocol) =
+    ServerEngine.ConnectionOpener { endpoint, scope, report ->
+        val protocol =
+            try {
+                protocolFactory()
+            } catch (e: Throwable) {
+                report(ServerEngine.HandlerFailure("protocol_factory() failed", e))
+                scope.launch { endpoint.close(abort = true) }
+                null
+            }
+        protocol?.let { ProtocolSink.connect(endpoint, it, serverSide = true, report).streamTransport }
+    }

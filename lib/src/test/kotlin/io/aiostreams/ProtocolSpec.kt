@@ -1,0 +1,205 @@
+package io.aiostreams
+
+import io.aiostreams.protocol.Protocol
+import io.aiostreams.protocol.Transport
+import io.aiostreams.protocol.createConnection
+import io.aiostreams.protocol.createServer
+import io.aiostreams.protocol.createUnixConnection
+import io.aiostreams.protocol.createUnixServer
+import io.aiostreams.testing.ascii
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.types.shouldBeSameInstanceAs
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.withTimeout
+import java.io.ByteArrayOutputStream
+import java.net.InetSocketAddress
+import java.nio.file.Files
+import java.util.Collections
+
+/** Records every callback, in order, and what arrived. */
+open class RecordingProtocol(
+    private val keepOpenOnEof: Boolean = false,
+) : Protocol {
+    val events: MutableList<String> = Collections.synchronizedList(mutableListOf<String>())
+    val received = ByteArrayOutputStream()
+    val lost = CompletableDeferred<Throwable?>()
+    lateinit var transport: Transport
+
+    override fun connectionMade(transport: Transport) {
+        this.transport = transport
+        events += "made"
+    }
+
+    override fun dataReceived(data: ByteArray) {
+        synchronized(received) { received.write(data) }
+        if (events.lastOrNull() != "data") events += "data"
+    }
+
+    override fun eofReceived(): Boolean {
+        events += "eof"
+        return keepOpenOnEof
+    }
+
+    override fun connectionLost(exception: Throwable?) {
+        events += "lost"
+        lost.complete(exception)
+    }
+
+    override fun pauseWriting() {
+        events += "pause"
+    }
+
+    override fun resumeWriting() {
+        events += "resume"
+    }
+}
+
+val Server.tcpPort: Int get() = (sockets.first() as InetSocketAddress).port
+
+class ProtocolSpec :
+    FunSpec({
+        test("callbacksComeInOrderAndAHalfClosedConnectionCanStillBeWrittenTo") {
+            val made = CompletableDeferred<RecordingProtocol>()
+            val server =
+                createServer({
+                    object : RecordingProtocol(keepOpenOnEof = true) {
+                        override fun eofReceived(): Boolean {
+                            val keep = super.eofReceived()
+                            transport.write("got ${received.size()} bytes\n".ascii())
+                            transport.close()
+                            return keep
+                        }
+                    }.also { made.complete(it) }
+                }, "127.0.0.1", 0)
+            val (reader, writer) = openConnection("127.0.0.1", server.tcpPort)
+            writer.write("hello ".ascii())
+            writer.write("protocol".ascii())
+            writer.writeEof()
+            String(withTimeout(10_000) { reader.readLine() }) shouldBe "got 14 bytes\n"
+            reader.read().size shouldBe 0
+            val protocol = made.await()
+            withTimeout(10_000) { protocol.lost.await() } shouldBe null
+            protocol.events shouldBe listOf("made", "data", "eof", "lost")
+            writer.close()
+            server.close()
+            server.waitClosed()
+        }
+
+        test("createConnectionDeliversTheEchoAndConnectionLostAfterClose") {
+            val server = echoServer()
+            val (transport, protocol) = createConnection({ RecordingProtocol() }, "127.0.0.1", server.port)
+            transport.write("ping\n".ascii())
+            withTimeout(10_000) { while (synchronized(protocol.received) { protocol.received.size() } < 5) delay(10) }
+            String(protocol.received.toByteArray()) shouldBe "ping\n"
+            transport.getExtraInfo("peername") shouldBe InetSocketAddress("127.0.0.1", server.port)
+            transport.close()
+            transport.isClosing() shouldBe true
+            withTimeout(10_000) { protocol.lost.await() } shouldBe null
+            protocol.events shouldBe listOf("made", "data", "lost")
+            server.close()
+            server.closeClients()
+            server.waitClosed()
+        }
+
+        test("pauseReadingStopsDataReceivedAndThePeersSendsBackUp") {
+            val made = CompletableDeferred<RecordingProtocol>()
+            val server =
+                createServer({
+                    object : RecordingProtocol() {
+                        override fun connectionMade(transport: Transport) {
+                            super.connectionMade(transport)
+                            transport.pauseReading()
+                        }
+                    }.also { made.complete(it) }
+                }, "127.0.0.1", 0)
+            val (_, writer) = openConnection("127.0.0.1", server.tcpPort)
+            val total = 48 * 1024 * 1024
+            writer.write(ByteArray(total))
+            val protocol = made.await()
+            delay(1_000)
+            protocol.transport.isReading() shouldBe false
+            // Nothing was delivered while paused, so the sender still holds data.
+            synchronized(protocol.received) { protocol.received.size() } shouldBe 0
+            (writer.getWriteBufferSize() > 0) shouldBe true
+            protocol.transport.resumeReading()
+            withTimeout(30_000) { writer.drain() }
+            withTimeout(30_000) { while (synchronized(protocol.received) { protocol.received.size() } < total) delay(20) }
+            writer.close()
+            server.close()
+            server.closeClients()
+            server.waitClosed()
+        }
+
+        test("pauseWritingAndResumeWritingFollowTheWriteBufferUnderASlowReader") {
+            val made = CompletableDeferred<RecordingProtocol>()
+            val server =
+                createServer({
+                    object : RecordingProtocol() {
+                        override fun connectionMade(transport: Transport) {
+                            super.connectionMade(transport)
+                            // Far more than the socket and channels can hold: the buffer must rise above the mark.
+                            repeat(48) { transport.write(ByteArray(1 shl 20)) }
+                        }
+                    }.also { made.complete(it) }
+                }, "127.0.0.1", 0)
+            val (reader, writer) = openConnection("127.0.0.1", server.tcpPort)
+            val protocol = made.await()
+            protocol.events.contains("pause") shouldBe true
+            delay(300)
+            protocol.events.contains("resume") shouldBe false
+            withTimeout(30_000) { reader.readExactly(48 shl 20) }
+            withTimeout(10_000) { while (!protocol.events.contains("resume")) delay(10) }
+            protocol.events.take(2) shouldBe listOf("made", "pause")
+            writer.close()
+            server.close()
+            server.closeClients()
+            server.waitClosed()
+        }
+
+        test("aProtocolThatThrowsIsReportedAndItsConnectionAbortedWithTheError") {
+            val reported = Collections.synchronizedList(mutableListOf<Throwable>())
+            val made = CompletableDeferred<RecordingProtocol>()
+            val failure = IllegalStateException("protocol failed")
+            val server =
+                createServer({
+                    object : RecordingProtocol() {
+                        override fun dataReceived(data: ByteArray) = throw failure
+                    }.also { made.complete(it) }
+                }, "127.0.0.1", 0, exceptionHandler = { reported += it })
+            val (reader, writer) = openConnection("127.0.0.1", server.tcpPort)
+            writer.write("boom".ascii())
+            runCatching { withTimeout(10_000) { reader.read() } }
+            withTimeout(10_000) { made.await().lost.await() } shouldBeSameInstanceAs failure
+            reported.single() shouldBeSameInstanceAs failure
+            writer.close()
+            server.close()
+            withTimeout(10_000) { server.waitClosed() }
+        }
+
+        test("unixProtocolServerAndClient") {
+            val path = Files.createTempDirectory("aiostreams").resolve("p.sock").toString()
+            val server =
+                createUnixServer({
+                    object : Protocol {
+                        lateinit var transport: Transport
+
+                        override fun connectionMade(transport: Transport) {
+                            this.transport = transport
+                        }
+
+                        override fun dataReceived(data: ByteArray) = transport.write("echo:".ascii() + data)
+                    }
+                }, path)
+            val (transport, protocol) = createUnixConnection({ RecordingProtocol() }, path)
+            transport.write("unix".ascii())
+            withTimeout(10_000) { while (synchronized(protocol.received) { protocol.received.size() } < 9) delay(10) }
+            String(protocol.received.toByteArray()) shouldBe "echo:unix"
+            transport.close()
+            withTimeout(10_000) { protocol.lost.await() }
+            server.close()
+            server.closeClients()
+            server.waitClosed()
+        }
+    })
