@@ -224,7 +224,14 @@ public suspend fun startUnixServer(
     UnixSocketFile.removeStale(file)
     val listener = aSocket(Selector.manager).tcp().bind(UnixSocketAddress(path)) { backlogSize = backlog }
     val engine =
-        ServerEngine(listOf(listener), null, ServerEngine.streams(limit, handler), exceptionHandler, UnixSocketFile(file), tls)
+        ServerEngine(
+            listOf(listener),
+            null,
+            ServerEngine.streams(limit, handler),
+            exceptionHandler,
+            UnixSocketFile(file),
+            tls,
+        )
     if (startServing) engine.startServing()
     return Server(engine)
 }

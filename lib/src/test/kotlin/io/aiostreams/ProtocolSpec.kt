@@ -125,7 +125,13 @@ class ProtocolSpec :
             (writer.getWriteBufferSize() > 0) shouldBe true
             protocol.transport.resumeReading()
             withTimeout(30_000) { writer.drain() }
-            withTimeout(30_000) { while (synchronized(protocol.received) { protocol.received.size() } < total) delay(20) }
+            withTimeout(30_000) {
+                while (synchronized(protocol.received) { protocol.received.size() } <
+                    total
+                ) {
+                    delay(20)
+                }
+            }
             writer.close()
             server.close()
             server.closeClients()

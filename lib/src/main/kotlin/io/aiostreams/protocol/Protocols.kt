@@ -3,6 +3,7 @@
 package io.aiostreams.protocol
 
 import io.aiostreams.Server
+import io.aiostreams.internal.DatagramEngine
 import io.aiostreams.internal.ProtocolSink
 import io.aiostreams.internal.Selector
 import io.aiostreams.internal.ServerEngine
@@ -11,14 +12,19 @@ import io.aiostreams.internal.UnixSocketFile
 import io.aiostreams.internal.bindTcp
 import io.aiostreams.internal.connectTcp
 import io.aiostreams.internal.endpointOf
+import io.ktor.network.sockets.SocketOptions
 import io.ktor.network.sockets.UnixSocketAddress
 import io.ktor.network.sockets.aSocket
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
+import java.net.InetAddress
 import java.net.InetSocketAddress
 import java.nio.file.Paths
 import javax.net.ssl.SSLContext
 import javax.net.ssl.SSLParameters
 import kotlin.time.Duration
+import io.ktor.network.sockets.InetSocketAddress as KtorAddress
 
 /**
  * Opens a TCP connection to [host]:[port] served by the protocol [protocolFactory] makes: CPython's
@@ -134,7 +140,8 @@ public suspend fun createUnixServer(
     val file = Paths.get(path)
     UnixSocketFile.removeStale(file)
     val listener = aSocket(Selector.manager).tcp().bind(UnixSocketAddress(path)) { backlogSize = backlog }
-    val engine = ServerEngine(listOf(listener), null, opener(protocolFactory), exceptionHandler, UnixSocketFile(file), null)
+    val engine =
+        ServerEngine(listOf(listener), null, opener(protocolFactory), exceptionHandler, UnixSocketFile(file), null)
     if (startServing) engine.startServing()
     return Server(engine)
 }
@@ -151,3 +158,46 @@ private fun opener(protocolFactory: () -> Protocol) =
             }
         protocol?.let { ProtocolSink.connect(endpoint, it, serverSide = true, report).streamTransport }
     }
+
+/**
+ * Opens a UDP endpoint served by the protocol [protocolFactory] makes: bound to [localAddress] (any free port on
+ * every interface when `null`), and connected to [remoteAddress] when given (then only its datagrams arrive, and
+ * `sendTo(data)` needs no address).
+ *
+ * **Python:** `await loop.create_datagram_endpoint(protocol_factory, local_addr=..., remote_addr=...,
+ * reuse_port=..., allow_broadcast=...)`; `reuseAddress` is kept for symmetry (CPython removed `reuse_address` for
+ * UDP in 3.11 because of its security problems, and so it is false by default here).
+ *
+ * @throws java.net.BindException when [localAddress] is taken.
+ */
+public suspend fun <P : DatagramProtocol> createDatagramEndpoint(
+    protocolFactory: () -> P,
+    localAddress: InetSocketAddress? = null,
+    remoteAddress: InetSocketAddress? = null,
+    reuseAddress: Boolean = false,
+    reusePort: Boolean = false,
+    allowBroadcast: Boolean = false,
+): DatagramEndpoint<P> {
+    val local = localAddress?.let { KtorAddress(it.hostString, it.port) }
+    val configure: SocketOptions.UDPSocketOptions.() -> Unit = {
+        this.reuseAddress = reuseAddress
+        this.reusePort = reusePort
+        broadcast = allowBroadcast
+    }
+    val udp = aSocket(Selector.manager).udp()
+    val protocol = protocolFactory()
+    val engine =
+        if (remoteAddress != null) {
+            val resolved = withContext(Dispatchers.IO) { InetAddress.getByName(remoteAddress.hostString) }
+            val remote = InetSocketAddress(resolved, remoteAddress.port)
+            DatagramEngine(
+                udp.connect(KtorAddress(resolved.hostAddress, remote.port), local, configure),
+                protocol,
+                remote,
+            )
+        } else {
+            DatagramEngine(udp.bind(local, configure), protocol, null)
+        }
+    engine.start()
+    return DatagramEndpoint(engine, protocol)
+}

@@ -1,0 +1,173 @@
+package io.aiostreams.internal
+
+import io.aiostreams.protocol.DatagramProtocol
+import io.aiostreams.protocol.DatagramTransport
+import io.ktor.network.selector.Selectable
+import io.ktor.network.sockets.ABoundSocket
+import io.ktor.network.sockets.AConnectedSocket
+import io.ktor.network.sockets.ASocket
+import io.ktor.network.sockets.Datagram
+import io.ktor.network.sockets.DatagramReadWriteChannel
+import io.ktor.network.sockets.isClosed
+import io.ktor.network.sockets.toJavaAddress
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.NonCancellable
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
+import kotlinx.io.Buffer
+import kotlinx.io.readByteArray
+import org.slf4j.LoggerFactory
+import java.net.SocketAddress
+import io.ktor.network.sockets.InetSocketAddress as KtorInetSocketAddress
+
+/**
+ * A UDP endpoint (CPython's datagram transport) over a Ktor datagram socket: a receive loop delivering datagrams,
+ * a send loop draining a queue, and one lock that keeps protocol callbacks one at a time.
+ */
+internal class DatagramEngine<S>(
+    private val socket: S,
+    private val protocol: DatagramProtocol,
+    private val remote: SocketAddress?,
+) : DatagramTransport where S : ASocket, S : ABoundSocket, S : DatagramReadWriteChannel {
+    private val lock = Any()
+    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+    private val queue = Channel<Datagram>(Channel.UNLIMITED)
+    private var queued = 0L
+    private var closing = false
+    private var lost = false
+    private val extra: Map<String, Any?> =
+        mapOf(
+            "sockname" to runCatching { socket.localAddress.toJavaAddress() }.getOrNull(),
+            "peername" to
+                (socket as? AConnectedSocket)?.let { runCatching { it.remoteAddress.toJavaAddress() }.getOrNull() },
+            "socket" to (socket as? Selectable)?.channel,
+        )
+
+    fun start() {
+        callback { protocol.connectionMade(this) }
+        scope.launch { receiveLoop() }
+        scope.launch { sendLoop() }
+    }
+
+    private inline fun callback(block: () -> Unit) {
+        synchronized(lock) {
+            if (lost) return
+            try {
+                block()
+            } catch (e: Throwable) {
+                log.error("Fatal error: protocol callback failed on a datagram endpoint", e)
+                finish(e)
+            }
+        }
+    }
+
+    private suspend fun receiveLoop() {
+        while (true) {
+            try {
+                val datagram = socket.receive()
+                val data = datagram.packet.readByteArray()
+                val from = datagram.address.toJavaAddress()
+                callback { protocol.datagramReceived(data, from) }
+            } catch (e: CancellationException) {
+                throw e
+            } catch (e: Exception) {
+                if (socket.isClosed || isClosing()) return
+                callback { protocol.errorReceived(e) }
+                if (socket.isClosed) return
+            }
+        }
+    }
+
+    private suspend fun sendLoop() {
+        for (datagram in queue) {
+            val size = datagram.packet.let { (it as? Buffer)?.size ?: 0L }
+            try {
+                socket.send(datagram)
+            } catch (e: CancellationException) {
+                throw e
+            } catch (e: Exception) {
+                callback { protocol.errorReceived(e) }
+            }
+            synchronized(lock) { queued -= size }
+        }
+        // Closed and drained: the endpoint goes.
+        withContext(NonCancellable) { finish(null) }
+    }
+
+    override fun sendTo(
+        data: ByteArray,
+        address: SocketAddress?,
+    ) {
+        if (remote != null && address != null && address != remote) {
+            throw IllegalArgumentException("Invalid address: must be None or $remote")
+        }
+        val target = address ?: remote
+        synchronized(lock) {
+            if (closing || lost) return
+            if (target == null) {
+                callback { protocol.errorReceived(java.net.SocketException("Destination address required")) }
+                return
+            }
+            queued += data.size
+        }
+        val packet = Buffer().apply { write(data) }
+        val ktorAddress = (target as java.net.InetSocketAddress).let {
+            KtorInetSocketAddress(it.address.hostAddress, it.port)
+        }
+        queue.trySend(Datagram(packet, ktorAddress))
+    }
+
+    override fun close() {
+        synchronized(lock) {
+            if (closing || lost) return
+            closing = true
+        }
+        queue.close()
+    }
+
+    override fun abort() {
+        synchronized(lock) {
+            if (lost) return
+            closing = true
+        }
+        queue.cancel()
+        finish(null)
+    }
+
+    private fun finish(error: Throwable?) {
+        synchronized(lock) {
+            if (lost) return
+            lost = true
+            closing = true
+            queued = 0
+        }
+        queue.cancel()
+        socket.close()
+        try {
+            protocol.connectionLost(error)
+        } catch (e: Throwable) {
+            log.error("Fatal error: protocol.connection_lost() call failed.", e)
+        }
+        scope.cancel()
+    }
+
+    override fun isClosing(): Boolean = synchronized(lock) { closing || lost }
+
+    override fun getExtraInfo(
+        name: String,
+        default: Any?,
+    ): Any? = if (name in extra) extra[name] else default
+
+    override fun getWriteBufferSize(): Long = synchronized(lock) { queued }
+
+    override fun toString(): String = "<DatagramTransport ${extra["sockname"]}>"
+
+    private companion object {
+        val log = LoggerFactory.getLogger("io.aiostreams.Server")
+    }
+}

@@ -1,0 +1,50 @@
+package io.aiostreams.protocol
+
+import java.net.SocketAddress
+
+/**
+ * A UDP endpoint as its [DatagramProtocol] sees it: CPython's `asyncio.DatagramTransport`. Nothing here suspends;
+ * datagrams are queued and sent in the background.
+ *
+ * **Python:** `asyncio.DatagramTransport`.
+ */
+public interface DatagramTransport {
+    /** [sendTo] to the endpoint's remote address (a connected endpoint). */
+    public fun sendTo(data: ByteArray): Unit = sendTo(data, null)
+
+    /**
+     * Queues one datagram to [address], or to the remote address of a connected endpoint when [address] is `null`.
+     * **Dropped once the endpoint is closing.** A failure to send is reported to
+     * [DatagramProtocol.errorReceived].
+     *
+     * **Python:** `sendto(data, addr=None)`.
+     *
+     * @throws IllegalArgumentException `Invalid address: must be None or <remote>` when a connected endpoint is given
+     *   another address (CPython's message).
+     */
+    public fun sendTo(
+        data: ByteArray,
+        address: SocketAddress?,
+    )
+
+    /** Closes after sending what is queued; the protocol then gets `connectionLost(null)`. **Python:** `close()`. */
+    public fun close()
+
+    /** Closes at once, dropping what is queued. **Python:** `abort()`. */
+    public fun abort()
+
+    /** True once closing has started. **Python:** `is_closing()`. */
+    public fun isClosing(): Boolean
+
+    /** [getExtraInfo] with `null` as the default. */
+    public fun getExtraInfo(name: String): Any? = getExtraInfo(name, null)
+
+    /** `sockname`, `peername` (connected endpoints), `socket` (the `DatagramChannel`), or [default]. **Python:** `get_extra_info`. */
+    public fun getExtraInfo(
+        name: String,
+        default: Any?,
+    ): Any?
+
+    /** Bytes queued and not yet sent. **Python:** `get_write_buffer_size()`. */
+    public fun getWriteBufferSize(): Long
+}

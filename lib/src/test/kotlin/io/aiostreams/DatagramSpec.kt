@@ -1,0 +1,112 @@
+package io.aiostreams
+
+import io.aiostreams.protocol.DatagramProtocol
+import io.aiostreams.protocol.DatagramTransport
+import io.aiostreams.protocol.createDatagramEndpoint
+import io.aiostreams.testing.ascii
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.types.shouldBeInstanceOf
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.withTimeout
+import java.net.InetSocketAddress
+import java.net.SocketAddress
+import java.util.Collections
+
+/** Echoes every datagram to its sender. */
+class UdpEcho : DatagramProtocol {
+    private lateinit var transport: DatagramTransport
+
+    override fun connectionMade(transport: DatagramTransport) {
+        this.transport = transport
+    }
+
+    override fun datagramReceived(
+        data: ByteArray,
+        address: SocketAddress,
+    ) = transport.sendTo("echo:".ascii() + data, address)
+}
+
+/** Collects what arrives, errors, and the end. */
+class UdpCollector : DatagramProtocol {
+    val datagrams = Channel<Pair<String, SocketAddress>>(Channel.UNLIMITED)
+    val errors: MutableList<Exception> = Collections.synchronizedList(mutableListOf())
+    val firstError = CompletableDeferred<Exception>()
+    val lost = CompletableDeferred<Throwable?>()
+
+    override fun datagramReceived(
+        data: ByteArray,
+        address: SocketAddress,
+    ) {
+        datagrams.trySend(String(data) to address)
+    }
+
+    override fun errorReceived(exception: Exception) {
+        errors += exception
+        firstError.complete(exception)
+    }
+
+    override fun connectionLost(exception: Throwable?) {
+        lost.complete(exception)
+    }
+}
+
+class DatagramSpec :
+    FunSpec({
+        test("datagramsRoundTripThroughAConnectedAndAnUnconnectedClient") {
+            val (serverTransport, _) = createDatagramEndpoint({
+                UdpEcho()
+            }, localAddress = InetSocketAddress("127.0.0.1", 0))
+            val serverAddress = serverTransport.getExtraInfo("sockname") as InetSocketAddress
+
+            val (connected, connectedProtocol) = createDatagramEndpoint({
+                UdpCollector()
+            }, remoteAddress = serverAddress)
+            connected.getExtraInfo("peername") shouldBe serverAddress
+            connected.sendTo("one".ascii())
+            withTimeout(10_000) { connectedProtocol.datagrams.receive() }.first shouldBe "echo:one"
+
+            val (unconnected, unconnectedProtocol) =
+                createDatagramEndpoint({ UdpCollector() }, localAddress = InetSocketAddress("127.0.0.1", 0))
+            unconnected.sendTo("two".ascii(), serverAddress)
+            val (text, from) = withTimeout(10_000) { unconnectedProtocol.datagrams.receive() }
+            text shouldBe "echo:two"
+            from shouldBe serverAddress
+
+            for (t in listOf(connected, unconnected, serverTransport)) t.close()
+            withTimeout(10_000) { connectedProtocol.lost.await() } shouldBe null
+            withTimeout(10_000) { unconnectedProtocol.lost.await() } shouldBe null
+            connected.isClosing() shouldBe true
+        }
+
+        test("aConnectedEndpointRejectsAnotherAddressWithCPythonsMessage") {
+            val remote = InetSocketAddress("127.0.0.1", freePort())
+            val (transport, _) = createDatagramEndpoint({ UdpCollector() }, remoteAddress = remote)
+            shouldThrow<IllegalArgumentException> {
+                transport.sendTo("x".ascii(), InetSocketAddress("127.0.0.1", 9))
+            }.message shouldBe "Invalid address: must be None or $remote"
+            transport.close()
+        }
+
+        test("errorsAreReportedToErrorReceivedAndTheEndpointStaysOpen") {
+            // Nothing listens there: the kernel answers a connected endpoint with ICMP port unreachable.
+            val (transport, protocol) = createDatagramEndpoint({
+                UdpCollector()
+            }, remoteAddress = InetSocketAddress("127.0.0.1", freePort()))
+            transport.sendTo("anyone?".ascii())
+            transport.sendTo("anyone?".ascii())
+            withTimeout(10_000) { protocol.firstError.await() }.shouldBeInstanceOf<java.io.IOException>()
+            transport.isClosing() shouldBe false
+            transport.close()
+
+            val (unbound, unboundProtocol) = createDatagramEndpoint({
+                UdpCollector()
+            }, localAddress = InetSocketAddress("127.0.0.1", 0))
+            unbound.sendTo("nowhere".ascii())
+            withTimeout(10_000) { unboundProtocol.firstError.await() }.message shouldBe "Destination address required"
+            unbound.abort()
+            withTimeout(10_000) { unboundProtocol.lost.await() } shouldBe null
+        }
+    })
