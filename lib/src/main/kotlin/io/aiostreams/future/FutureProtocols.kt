@@ -1,0 +1,96 @@
+package io.aiostreams.future
+
+import io.aiostreams.protocol.DatagramEndpoint
+import io.aiostreams.protocol.DatagramProtocol
+import io.aiostreams.protocol.Protocol
+import io.aiostreams.protocol.ProtocolConnection
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.future.future
+import java.net.InetSocketAddress
+import java.util.concurrent.CompletableFuture
+import java.util.function.Supplier
+
+/**
+ * The callback layer's entry points for Java: [io.aiostreams.protocol.Protocol] and
+ * [io.aiostreams.protocol.DatagramProtocol] are plain interfaces with default methods, so Java classes implement
+ * them directly; these methods open connections, servers and UDP endpoints for them and return futures.
+ *
+ * Protocol callbacks run one at a time on a `Dispatchers.Default` or I/O thread, never on the caller's, and must not
+ * block. [StreamOptions] gives TLS and server options; its `limit` and `executor` do not apply here.
+ *
+ * **Python:** `loop.create_connection`, `create_server`, `create_unix_connection`, `create_unix_server`,
+ * `create_datagram_endpoint`.
+ */
+public object FutureProtocols {
+    private val scope = futureScope(null)
+
+    /** `loop.create_connection(protocol_factory, host, port)`. */
+    @JvmStatic
+    @JvmOverloads
+    public fun <P : Protocol> createConnection(
+        protocolFactory: Supplier<P>,
+        host: String,
+        port: Int,
+        options: StreamOptions = StreamOptions(),
+    ): CompletableFuture<ProtocolConnection<P>> =
+        scope.future(start = CoroutineStart.UNDISPATCHED) {
+            io.aiostreams.protocol.createConnection(
+                { protocolFactory.get() }, host, port, options.ssl, options.serverHostname, options.sslParameters,
+                options.sslHandshakeTimeout, options.sslShutdownTimeout, options.localAddress, options.happyEyeballsDelay,
+            )
+        }
+
+    /** `loop.create_server(protocol_factory, host, port)`. */
+    @JvmStatic
+    @JvmOverloads
+    public fun createServer(
+        protocolFactory: Supplier<out Protocol>,
+        host: String?,
+        port: Int,
+        options: StreamOptions = StreamOptions(),
+    ): CompletableFuture<FutureServer> =
+        scope.future(start = CoroutineStart.UNDISPATCHED) {
+            val server =
+                io.aiostreams.protocol.createServer(
+                    { protocolFactory.get() }, host, port, options.backlog, options.reuseAddress, options.reusePort,
+                    options.keepAlive, startServing = true, ssl = options.ssl, sslParameters = options.sslParameters,
+                    sslHandshakeTimeout = options.sslHandshakeTimeout, sslShutdownTimeout = options.sslShutdownTimeout,
+                    exceptionHandler = options.exceptionHandler?.let { h -> { e: Throwable -> h.accept(e) } },
+                )
+            FutureServer(server, options.executor)
+        }
+
+    /** `loop.create_unix_connection(protocol_factory, path)`. */
+    @JvmStatic
+    public fun <P : Protocol> createUnixConnection(
+        protocolFactory: Supplier<P>,
+        path: String,
+    ): CompletableFuture<ProtocolConnection<P>> =
+        scope.future(start = CoroutineStart.UNDISPATCHED) {
+            io.aiostreams.protocol.createUnixConnection({ protocolFactory.get() }, path)
+        }
+
+    /** `loop.create_unix_server(protocol_factory, path)`. */
+    @JvmStatic
+    public fun createUnixServer(
+        protocolFactory: Supplier<out Protocol>,
+        path: String,
+    ): CompletableFuture<FutureServer> =
+        scope.future(start = CoroutineStart.UNDISPATCHED) {
+            FutureServer(io.aiostreams.protocol.createUnixServer({ protocolFactory.get() }, path), null)
+        }
+
+    /** `loop.create_datagram_endpoint(protocol_factory, local_addr, remote_addr)`; either address may be `null`. */
+    @JvmStatic
+    @JvmOverloads
+    public fun <P : DatagramProtocol> createDatagramEndpoint(
+        protocolFactory: Supplier<P>,
+        localAddress: InetSocketAddress?,
+        remoteAddress: InetSocketAddress? = null,
+        reusePort: Boolean = false,
+        allowBroadcast: Boolean = false,
+    ): CompletableFuture<DatagramEndpoint<P>> =
+        scope.future(start = CoroutineStart.UNDISPATCHED) {
+            io.aiostreams.protocol.createDatagramEndpoint({ protocolFactory.get() }, localAddress, remoteAddress, false, reusePort, allowBroadcast)
+        }
+}

@@ -1,0 +1,126 @@
+package io.aiostreams.future;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.aiostreams.protocol.DatagramEndpoint;
+import io.aiostreams.protocol.DatagramProtocol;
+import io.aiostreams.protocol.DatagramTransport;
+import io.aiostreams.protocol.Protocol;
+import io.aiostreams.protocol.ProtocolConnection;
+import io.aiostreams.protocol.Transport;
+import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class FutureProtocolsTest {
+    private static final long WAIT = 20;
+
+    /** A Java protocol: replies "echo:" and the data, like the asyncio tutorial's SimpleEchoProtocol. */
+    static final class EchoProtocol implements Protocol {
+        private Transport transport;
+
+        @Override
+        public void connectionMade(Transport transport) {
+            this.transport = transport;
+        }
+
+        @Override
+        public void dataReceived(byte[] data) {
+            transport.write("echo:".getBytes(US_ASCII));
+            transport.write(data);
+        }
+    }
+
+    /** Collects what arrives and records the order of callbacks. */
+    static final class Collector implements Protocol {
+        final List<String> events = Collections.synchronizedList(new ArrayList<>());
+        final ByteArrayOutputStream received = new ByteArrayOutputStream();
+        final CompletableFuture<Throwable> lost = new CompletableFuture<>();
+
+        @Override
+        public void connectionMade(Transport transport) {
+            events.add("made");
+        }
+
+        @Override
+        public void dataReceived(byte[] data) {
+            synchronized (received) {
+                received.writeBytes(data);
+            }
+            if (events.isEmpty() || !events.get(events.size() - 1).equals("data")) {
+                events.add("data");
+            }
+        }
+
+        @Override
+        public void connectionLost(Throwable exception) {
+            events.add("lost");
+            lost.complete(exception);
+        }
+
+        String text() {
+            synchronized (received) {
+                return received.toString(US_ASCII);
+            }
+        }
+    }
+
+    @Test
+    void javaProtocolsServeAndConnect() throws Exception {
+        FutureServer server = FutureProtocols.createServer(EchoProtocol::new, "127.0.0.1", 0).get(WAIT, TimeUnit.SECONDS);
+        int port = ((InetSocketAddress) server.getSockets().get(0)).getPort();
+        ProtocolConnection<Collector> connection =
+                FutureProtocols.createConnection(Collector::new, "127.0.0.1", port).get(WAIT, TimeUnit.SECONDS);
+        connection.getTransport().write("hello".getBytes(US_ASCII));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
+        while (!connection.getProtocol().text().equals("echo:hello") && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals("echo:hello", connection.getProtocol().text());
+        connection.getTransport().close();
+        assertNull(connection.getProtocol().lost.get(WAIT, TimeUnit.SECONDS));
+        assertEquals(List.of("made", "data", "lost"), connection.getProtocol().events);
+        server.close();
+        server.closeClients();
+        server.waitClosed().get(WAIT, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void javaDatagramProtocolsRoundTrip() throws Exception {
+        DatagramEndpoint<DatagramProtocol> server = FutureProtocols.<DatagramProtocol>createDatagramEndpoint(
+                () -> new DatagramProtocol() {
+                    private DatagramTransport transport;
+
+                    @Override
+                    public void connectionMade(DatagramTransport transport) {
+                        this.transport = transport;
+                    }
+
+                    @Override
+                    public void datagramReceived(byte[] data, SocketAddress address) {
+                        transport.sendTo(data, address);
+                    }
+                }, new InetSocketAddress("127.0.0.1", 0)).get(WAIT, TimeUnit.SECONDS);
+        InetSocketAddress address = (InetSocketAddress) server.getTransport().getExtraInfo("sockname");
+        CompletableFuture<String> reply = new CompletableFuture<>();
+        DatagramEndpoint<DatagramProtocol> client = FutureProtocols.<DatagramProtocol>createDatagramEndpoint(
+                () -> new DatagramProtocol() {
+                    @Override
+                    public void datagramReceived(byte[] data, SocketAddress from) {
+                        reply.complete(new String(data, US_ASCII));
+                    }
+                }, null, address).get(WAIT, TimeUnit.SECONDS);
+        client.getTransport().sendTo("ping".getBytes(US_ASCII));
+        assertEquals("ping", reply.get(WAIT, TimeUnit.SECONDS));
+        client.getTransport().close();
+        server.getTransport().close();
+    }
+}
