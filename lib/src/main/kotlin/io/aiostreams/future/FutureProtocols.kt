@@ -35,8 +35,16 @@ public object FutureProtocols {
     ): CompletableFuture<ProtocolConnection<P>> =
         scope.future(start = CoroutineStart.UNDISPATCHED) {
             io.aiostreams.protocol.createConnection(
-                { protocolFactory.get() }, host, port, options.ssl, options.serverHostname, options.sslParameters,
-                options.sslHandshakeTimeout, options.sslShutdownTimeout, options.localAddress, options.happyEyeballsDelay,
+                { protocolFactory.get() },
+                host,
+                port,
+                options.ssl,
+                options.serverHostname,
+                options.sslParameters,
+                options.sslHandshakeTimeout,
+                options.sslShutdownTimeout,
+                options.localAddress,
+                options.happyEyeballsDelay,
             )
         }
 
@@ -52,9 +60,18 @@ public object FutureProtocols {
         scope.future(start = CoroutineStart.UNDISPATCHED) {
             val server =
                 io.aiostreams.protocol.createServer(
-                    { protocolFactory.get() }, host, port, options.backlog, options.reuseAddress, options.reusePort,
-                    options.keepAlive, startServing = true, ssl = options.ssl, sslParameters = options.sslParameters,
-                    sslHandshakeTimeout = options.sslHandshakeTimeout, sslShutdownTimeout = options.sslShutdownTimeout,
+                    { protocolFactory.get() },
+                    host,
+                    port,
+                    options.backlog,
+                    options.reuseAddress,
+                    options.reusePort,
+                    options.keepAlive,
+                    startServing = true,
+                    ssl = options.ssl,
+                    sslParameters = options.sslParameters,
+                    sslHandshakeTimeout = options.sslHandshakeTimeout,
+                    sslShutdownTimeout = options.sslShutdownTimeout,
                     exceptionHandler = options.exceptionHandler?.let { h -> { e: Throwable -> h.accept(e) } },
                 )
             FutureServer(server, options.executor)
@@ -91,6 +108,8 @@ public object FutureProtocols {
         allowBroadcast: Boolean = false,
     ): CompletableFuture<DatagramEndpoint<P>> =
         scope.future(start = CoroutineStart.UNDISPATCHED) {
-            io.aiostreams.protocol.createDatagramEndpoint({ protocolFactory.get() }, localAddress, remoteAddress, false, reusePort, allowBroadcast)
+            io.aiostreams.protocol.createDatagramEndpoint({
+                protocolFactory.get()
+            }, localAddress, remoteAddress, false, reusePort, allowBroadcast)
         }
 }

@@ -18,6 +18,9 @@ import picocli.CommandLine.Parameters;
             Samples.EchoClientCommand.class,
             Samples.LineClientCommand.class,
             Samples.WaitForDataCommand.class,
+            Samples.SimpleEchoServerCommand.class,
+            Samples.UdpEchoServerCommand.class,
+            Samples.UdpEchoClientCommand.class,
             Samples.HeadCommand.class,
             Samples.WgetCommand.class,
             Samples.ReaderBenchCommand.class
@@ -148,6 +151,70 @@ public final class Samples implements Runnable {
                 io.aiostreams.samples.java.WaitForData.run(System.out);
             } else {
                 io.aiostreams.samples.kotlin.WaitForData.run(System.out);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "simple-echo-server", mixinStandardHelpOptions = true,
+            description = "The tutorial's SimpleEchoProtocol: answers 'echo:' + data; stops after its first connection.")
+    static final class SimpleEchoServerCommand extends Twin implements Callable<Integer> {
+        @Option(names = "--host", defaultValue = "localhost", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+        String host;
+
+        @Option(names = "--port", defaultValue = "2222", description = "Port (default: ${DEFAULT-VALUE}).")
+        int port;
+
+        @Override
+        public Integer call() {
+            if (lang == Lang.java) {
+                io.aiostreams.samples.java.SimpleEchoServer.start(host, port, System.out).waitClosed().join();
+            } else {
+                var server = io.aiostreams.samples.kotlin.SimpleEchoServer.start(host, port, System.out);
+                io.aiostreams.samples.kotlin.SimpleEchoServer.waitClosed(server);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "udp-echo-server", mixinStandardHelpOptions = true,
+            description = "asyncio's UDP echo server; runs until interrupted.")
+    static final class UdpEchoServerCommand extends Twin implements Callable<Integer> {
+        @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
+        String host;
+
+        @Option(names = "--port", defaultValue = "9999", description = "Port (default: ${DEFAULT-VALUE}).")
+        int port;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            var endpoint = lang == Lang.java
+                    ? io.aiostreams.samples.java.UdpEchoServer.start(host, port, System.out)
+                    : io.aiostreams.samples.kotlin.UdpEchoServer.start(host, port, System.out);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> endpoint.getTransport().close()));
+            Thread.currentThread().join();
+            return 0;
+        }
+    }
+
+    @Command(name = "udp-echo-client", mixinStandardHelpOptions = true,
+            description = "asyncio's UDP echo client: sends a message and prints the reply.")
+    static final class UdpEchoClientCommand extends Twin implements Callable<Integer> {
+        @Option(names = "--host", defaultValue = "127.0.0.1", description = "Server address (default: ${DEFAULT-VALUE}).")
+        String host;
+
+        @Option(names = "--port", defaultValue = "9999", description = "Server port (default: ${DEFAULT-VALUE}).")
+        int port;
+
+        @Option(names = "--message", defaultValue = "Hello World!", description = "What to send (default: ${DEFAULT-VALUE}).")
+        String message;
+
+        @Override
+        public Integer call() throws Exception {
+            if (lang == Lang.java) {
+                io.aiostreams.samples.java.UdpEchoClient.run(host, port, message, System.out);
+            } else {
+                io.aiostreams.samples.kotlin.UdpEchoClient.run(host, port, message, System.out);
             }
             return 0;
         }
