@@ -152,7 +152,8 @@ class ProtocolSpec :
                 }, "127.0.0.1", 0)
             val (reader, writer) = openConnection("127.0.0.1", server.tcpPort)
             val protocol = made.await()
-            protocol.events.contains("pause") shouldBe true
+            // The factory hands the protocol out before connectionMade has run: wait for the callback.
+            withTimeout(10_000) { while (!protocol.events.contains("pause")) delay(10) }
             delay(300)
             protocol.events.contains("resume") shouldBe false
             withTimeout(30_000) { reader.readExactly(48 shl 20) }
