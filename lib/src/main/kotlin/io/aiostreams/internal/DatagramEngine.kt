@@ -17,6 +17,8 @@ import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.channels.ClosedReceiveChannelException
+import kotlinx.coroutines.channels.ClosedSendChannelException
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import kotlinx.io.Buffer
@@ -77,10 +79,34 @@ internal class DatagramEngine<S>(
                 throw e
             } catch (e: Exception) {
                 if (socket.isClosed || isClosing()) return
-                callback { protocol.errorReceived(e) }
-                if (socket.isClosed) return
+                if (stopped(e)) return
             }
         }
+    }
+
+    /**
+     * Reports [e]; returns true when the socket can no longer be used. Ktor's datagram socket closes its channels
+     * after an error (an ICMP "port unreachable" on a connected endpoint) and keeps no cause: then the endpoint ends
+     * with that error rather than going quiet.
+     */
+    private fun stopped(e: Exception): Boolean {
+        fun isClosedChannel(t: Throwable) = t is ClosedReceiveChannelException || t is ClosedSendChannelException
+        if (!isClosedChannel(e)) {
+            callback { protocol.errorReceived(e) }
+            return false
+        }
+        val root = generateSequence(e as Throwable) {
+            it.cause?.takeIf { c ->
+                c !== it
+            }
+        }.firstOrNull { !isClosedChannel(it) }
+        val error =
+            root as? Exception ?: java.net.SocketException(
+                "the datagram socket stopped after an error (on a connected endpoint, usually ICMP port unreachable)",
+            ).apply { initCause(e) }
+        callback { protocol.errorReceived(error) }
+        finish(error)
+        return true
     }
 
     private suspend fun sendLoop() {
@@ -91,7 +117,7 @@ internal class DatagramEngine<S>(
             } catch (e: CancellationException) {
                 throw e
             } catch (e: Exception) {
-                callback { protocol.errorReceived(e) }
+                if (stopped(e)) return
             }
             synchronized(lock) { queued -= size }
         }
