@@ -185,14 +185,7 @@ public class StreamWriter internal constructor(
         sslHandshakeTimeout: Duration? = null,
         sslShutdownTimeout: Duration? = null,
     ) {
-        val config = TlsConfig.of(
-            sslContext,
-            serverHostname,
-            sslParameters,
-            sslHandshakeTimeout,
-            sslShutdownTimeout,
-            null,
-        )!!
+        val config = TlsConfig.of(sslContext, serverHostname, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)!!
         require(transport.serverSide || serverHostname != null) { "check_hostname requires server_hostname" }
         drain()
         transport.upgrade { raw, early ->

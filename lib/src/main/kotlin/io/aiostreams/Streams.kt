@@ -84,7 +84,7 @@ public suspend fun openConnection(
     checkLimit(limit)
     checkPort(port)
     require(interleave == null || interleave > 0) { "interleave <= 0: $interleave" }
-    val tls = TlsConfig.of(ssl, serverHostname, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, host)
+    val tls = TlsConfig.of(ssl, serverHostname, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
     val raw = connectTcp(host, port, localAddress, happyEyeballsDelay, interleave, keepAlive = null)
     return connectionOf(tls?.client(raw, host, port) ?: raw, limit)
 }
@@ -111,7 +111,7 @@ public suspend fun openUnixConnection(
     sslShutdownTimeout: Duration? = null,
 ): Connection {
     checkLimit(limit)
-    val tls = TlsConfig.of(ssl, serverHostname, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, null)
+    val tls = TlsConfig.of(ssl, serverHostname, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
     require(tls == null || serverHostname != null) { "You must set server_hostname when using ssl without a host" }
     val raw = endpointOf(aSocket(Selector.manager).tcp().connect(UnixSocketAddress(path)))
     return connectionOf(tls?.client(raw, null, 0) ?: raw, limit)
@@ -188,7 +188,7 @@ public suspend fun startServer(
     checkLimit(limit)
     checkPort(port)
     require(backlog > 0) { "backlog <= 0: $backlog" }
-    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, host)
+    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
     val listeners = bindTcp(host, port, backlog, reuseAddress, reusePort)
     val engine = ServerEngine(listeners, keepAlive, ServerEngine.streams(limit, handler), exceptionHandler, null, tls)
     if (startServing) engine.startServing()
@@ -219,7 +219,7 @@ public suspend fun startUnixServer(
 ): Server {
     checkLimit(limit)
     require(backlog > 0) { "backlog <= 0: $backlog" }
-    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, null)
+    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
     val file = Paths.get(path)
     UnixSocketFile.removeStale(file)
     val listener = aSocket(Selector.manager).tcp().bind(UnixSocketAddress(path)) { backlogSize = backlog }

@@ -60,7 +60,6 @@ internal class TlsConfig(
             parameters: SSLParameters?,
             handshakeTimeout: Duration?,
             shutdownTimeout: Duration?,
-            host: String?,
         ): TlsConfig? {
             if (ssl == null) {
                 require(serverHostname == null) { "server_hostname is only meaningful with ssl" }

@@ -49,7 +49,7 @@ public suspend fun <P : Protocol> createConnection(
     happyEyeballsDelay: Duration? = null,
 ): ProtocolConnection<P> {
     require(port in 0..65535) { "port must be 0-65535: $port" }
-    val tls = TlsConfig.of(ssl, serverHostname, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, host)
+    val tls = TlsConfig.of(ssl, serverHostname, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
     val raw = connectTcp(host, port, localAddress, happyEyeballsDelay, null, keepAlive = null)
     val endpoint =
         try {
@@ -116,7 +116,7 @@ public suspend fun createServer(
 ): Server {
     require(port in 0..65535) { "port must be 0-65535: $port" }
     require(backlog > 0) { "backlog <= 0: $backlog" }
-    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, host)
+    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
     val listeners = bindTcp(host, port, backlog, reuseAddress, reusePort)
     val engine = ServerEngine(listeners, keepAlive, opener(protocolFactory), exceptionHandler, null, tls)
     if (startServing) engine.startServing()
