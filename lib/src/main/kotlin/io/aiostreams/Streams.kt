@@ -5,18 +5,17 @@ package io.aiostreams
 import io.aiostreams.internal.Selector
 import io.aiostreams.internal.ServerEngine
 import io.aiostreams.internal.TlsConfig
-import io.aiostreams.internal.UnixSocketFile
-import io.aiostreams.internal.bindTcp
 import io.aiostreams.internal.connectTcp
 import io.aiostreams.internal.connectionOf
 import io.aiostreams.internal.endpointOf
+import io.aiostreams.internal.serveTcp
+import io.aiostreams.internal.serveUnix
 import io.ktor.network.sockets.Socket
 import io.ktor.network.sockets.UnixSocketAddress
 import io.ktor.network.sockets.aSocket
 import io.ktor.utils.io.ByteReadChannel
 import io.ktor.utils.io.ByteWriteChannel
 import java.net.InetSocketAddress
-import java.nio.file.Paths
 import javax.net.ssl.SSLContext
 import javax.net.ssl.SSLParameters
 import kotlin.time.Duration
@@ -186,13 +185,20 @@ public suspend fun startServer(
     handler: suspend (reader: StreamReader, writer: StreamWriter) -> Unit,
 ): Server {
     checkLimit(limit)
-    checkPort(port)
-    require(backlog > 0) { "backlog <= 0: $backlog" }
     val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
-    val listeners = bindTcp(host, port, backlog, reuseAddress, reusePort)
-    val engine = ServerEngine(listeners, keepAlive, ServerEngine.streams(limit, handler), exceptionHandler, null, tls)
-    if (startServing) engine.startServing()
-    return Server(engine)
+    val opener = ServerEngine.streams(limit, handler)
+    return serveTcp(
+        host,
+        port,
+        backlog,
+        reuseAddress,
+        reusePort,
+        keepAlive,
+        startServing,
+        tls,
+        exceptionHandler,
+        opener,
+    )
 }
 
 /**
@@ -218,22 +224,8 @@ public suspend fun startUnixServer(
     handler: suspend (reader: StreamReader, writer: StreamWriter) -> Unit,
 ): Server {
     checkLimit(limit)
-    require(backlog > 0) { "backlog <= 0: $backlog" }
     val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
-    val file = Paths.get(path)
-    UnixSocketFile.removeStale(file)
-    val listener = aSocket(Selector.manager).tcp().bind(UnixSocketAddress(path)) { backlogSize = backlog }
-    val engine =
-        ServerEngine(
-            listOf(listener),
-            null,
-            ServerEngine.streams(limit, handler),
-            exceptionHandler,
-            UnixSocketFile(file),
-            tls,
-        )
-    if (startServing) engine.startServing()
-    return Server(engine)
+    return serveUnix(path, backlog, startServing, tls, exceptionHandler, ServerEngine.streams(limit, handler))
 }
 
 private fun checkLimit(limit: Int) = require(limit > 0) { "Limit cannot be <= 0" }

@@ -4,14 +4,16 @@ package io.aiostreams.protocol
 
 import io.aiostreams.Server
 import io.aiostreams.internal.DatagramEngine
+import io.aiostreams.internal.Endpoint
 import io.aiostreams.internal.ProtocolSink
 import io.aiostreams.internal.Selector
 import io.aiostreams.internal.ServerEngine
 import io.aiostreams.internal.TlsConfig
 import io.aiostreams.internal.UnixSocketFile
-import io.aiostreams.internal.bindTcp
 import io.aiostreams.internal.connectTcp
 import io.aiostreams.internal.endpointOf
+import io.aiostreams.internal.serveTcp
+import io.aiostreams.internal.serveUnix
 import io.ktor.network.sockets.SocketOptions
 import io.ktor.network.sockets.UnixSocketAddress
 import io.ktor.network.sockets.aSocket
@@ -58,14 +60,7 @@ public suspend fun <P : Protocol> createConnection(
             raw.close(abort = true)
             throw e
         }
-    val protocol =
-        try {
-            protocolFactory()
-        } catch (e: Throwable) {
-            endpoint.close(abort = true)
-            throw e
-        }
-    return ProtocolConnection(ProtocolSink.connect(endpoint, protocol, serverSide = false), protocol)
+    return served(endpoint, protocolFactory)
 }
 
 /**
@@ -78,14 +73,7 @@ public suspend fun <P : Protocol> createUnixConnection(
     path: String,
 ): ProtocolConnection<P> {
     val endpoint = endpointOf(aSocket(Selector.manager).tcp().connect(UnixSocketAddress(path)))
-    val protocol =
-        try {
-            protocolFactory()
-        } catch (e: Throwable) {
-            endpoint.close(abort = true)
-            throw e
-        }
-    return ProtocolConnection(ProtocolSink.connect(endpoint, protocol, serverSide = false), protocol)
+    return served(endpoint, protocolFactory)
 }
 
 /**
@@ -114,13 +102,20 @@ public suspend fun createServer(
     sslShutdownTimeout: Duration? = null,
     exceptionHandler: ((Throwable) -> Unit)? = null,
 ): Server {
-    require(port in 0..65535) { "port must be 0-65535: $port" }
-    require(backlog > 0) { "backlog <= 0: $backlog" }
     val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
-    val listeners = bindTcp(host, port, backlog, reuseAddress, reusePort)
-    val engine = ServerEngine(listeners, keepAlive, opener(protocolFactory), exceptionHandler, null, tls)
-    if (startServing) engine.startServing()
-    return Server(engine)
+    val opener = opener(protocolFactory)
+    return serveTcp(
+        host,
+        port,
+        backlog,
+        reuseAddress,
+        reusePort,
+        keepAlive,
+        startServing,
+        tls,
+        exceptionHandler,
+        opener,
+    )
 }
 
 /**
@@ -135,15 +130,21 @@ public suspend fun createUnixServer(
     backlog: Int = 100,
     startServing: Boolean = true,
     exceptionHandler: ((Throwable) -> Unit)? = null,
-): Server {
-    require(backlog > 0) { "backlog <= 0: $backlog" }
-    val file = Paths.get(path)
-    UnixSocketFile.removeStale(file)
-    val listener = aSocket(Selector.manager).tcp().bind(UnixSocketAddress(path)) { backlogSize = backlog }
-    val engine =
-        ServerEngine(listOf(listener), null, opener(protocolFactory), exceptionHandler, UnixSocketFile(file), null)
-    if (startServing) engine.startServing()
-    return Server(engine)
+): Server = serveUnix(path, backlog, startServing, null, exceptionHandler, opener(protocolFactory))
+
+/** Runs a new protocol on a client [endpoint]; a factory that throws leaves nothing open. */
+private suspend fun <P : Protocol> served(
+    endpoint: Endpoint,
+    protocolFactory: () -> P,
+): ProtocolConnection<P> {
+    val protocol =
+        try {
+            protocolFactory()
+        } catch (e: Throwable) {
+            endpoint.close(abort = true)
+            throw e
+        }
+    return ProtocolConnection(ProtocolSink.connect(endpoint, protocol, serverSide = false), protocol)
 }
 
 private fun opener(protocolFactory: () -> Protocol) =
