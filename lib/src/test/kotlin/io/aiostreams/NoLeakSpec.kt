@@ -2,10 +2,11 @@ package io.aiostreams
 
 import io.aiostreams.testing.ascii
 import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.ints.shouldBeLessThanOrEqual
 import io.kotest.matchers.shouldBe
 import kotlinx.coroutines.withTimeout
 
-/** Descriptors come back: after clean cycles, after aborts, and after handlers that throw. */
+/** Descriptors come back (no more than at the start): after clean cycles, after aborts, and after failing handlers. */
 class NoLeakSpec :
     FunSpec({
         test("descriptorCountReturnsAfterConnectExchangeCloseAbortAndFailingHandlers") {
@@ -45,7 +46,7 @@ class NoLeakSpec :
                     writer.waitClosed()
                 }
             }
-            awaitDescriptors(before) shouldBe before
+            awaitDescriptors(before) shouldBeLessThanOrEqual before
             server.close()
             server.waitClosed()
         }
