@@ -53,9 +53,9 @@ class StreamWriterSpec :
                 }
             val (_, writer) = openConnection("127.0.0.1", server.port)
             val chunk = ByteArray(1 shl 20)
-            // Fill kernel and channel buffers until our own buffer stays above the high-water mark.
+            // Fill kernel and channel buffers: only once they are full can 8 MiB pile up in our own buffer.
             withTimeout(30_000) {
-                while (writer.getWriteBufferSize() <= 64 * 1024) {
+                while (writer.getWriteBufferSize() <= 8 * 1024 * 1024) {
                     writer.write(chunk)
                     delay(10)
                 }
