@@ -72,7 +72,7 @@ public object FutureProtocols {
                     sslParameters = options.sslParameters,
                     sslHandshakeTimeout = options.sslHandshakeTimeout,
                     sslShutdownTimeout = options.sslShutdownTimeout,
-                    exceptionHandler = options.exceptionHandler?.let { h -> { e: Throwable -> h.accept(e) } },
+                    exceptionHandler = options.kotlinExceptionHandler(),
                 )
             FutureServer(server, options.executor)
         }

@@ -99,7 +99,7 @@ public object FutureStreams {
                     sslParameters = options.sslParameters,
                     sslHandshakeTimeout = options.sslHandshakeTimeout,
                     sslShutdownTimeout = options.sslShutdownTimeout,
-                    exceptionHandler = options.exceptionHandler?.let { h -> { e: Throwable -> h.accept(e) } },
+                    exceptionHandler = options.kotlinExceptionHandler(),
                 ) { r, w -> run(handler, r, w, options.executor) }
             FutureServer(server, options.executor)
         }
@@ -123,7 +123,7 @@ public object FutureStreams {
                     sslParameters = options.sslParameters,
                     sslHandshakeTimeout = options.sslHandshakeTimeout,
                     sslShutdownTimeout = options.sslShutdownTimeout,
-                    exceptionHandler = options.exceptionHandler?.let { h -> { e: Throwable -> h.accept(e) } },
+                    exceptionHandler = options.kotlinExceptionHandler(),
                 ) { r, w -> run(handler, r, w, options.executor) }
             FutureServer(server, options.executor)
         }

@@ -87,6 +87,13 @@ public class StreamOptions {
     /** `SO_KEEPALIVE` on a server's connections (`keep_alive=`); the system's default if unset. */
     public fun keepAlive(keepAlive: Boolean?): StreamOptions = apply { this.keepAlive = keepAlive }
 
+    /** [exceptionHandler] as the Kotlin entry points take it. */
+    internal fun kotlinExceptionHandler(): (
+        (
+            Throwable,
+        ) -> Unit
+    )? = exceptionHandler?.let { h -> { e: Throwable -> h.accept(e) } }
+
     /** Called (besides the log) with each failure of a server's handlers: the loop's exception handler in Python. */
     public fun exceptionHandler(handler: Consumer<Throwable>?): StreamOptions = apply { exceptionHandler = handler }
 }
