@@ -165,7 +165,7 @@ private suspend fun connectOne(
                 noDelay = true
                 if (keepAlive != null) this.keepAlive = keepAlive
             }
-        return endpointOf(socket)
+        return endpointOf(socket, direct = true)
     }
     // Ktor's builder cannot bind a local address: connect a JDK channel ourselves (see BoundSocket).
     return BoundSocket.connect(address, port, localAddress, keepAlive)

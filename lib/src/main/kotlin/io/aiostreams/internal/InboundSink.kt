@@ -7,6 +7,9 @@ import kotlinx.io.Buffer
  * (CPython's `StreamReaderProtocol` and `Protocol` sit in the same place).
  */
 internal interface InboundSink {
+    /** True when delivering calls user code (protocol callbacks), which must not run on the selector's thread. */
+    val runsUserCode: Boolean get() = false
+
     /** Called once, before any data: the transport that pause/resume requests go to. */
     fun attach(transport: ReadTransport)
 

@@ -40,6 +40,8 @@ internal class ProtocolSink(
         }
     }
 
+    override val runsUserCode: Boolean get() = true
+
     override fun attach(transport: ReadTransport) {}
 
     override fun feed(

@@ -89,7 +89,7 @@ internal class ServerEngine(
                 keepAlive,
             )
         }
-        val raw = endpointOf(socket)
+        val raw = endpointOf(socket, direct = true)
         if (tls == null) {
             serve(raw)
             return

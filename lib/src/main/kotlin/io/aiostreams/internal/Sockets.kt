@@ -3,6 +3,8 @@ package io.aiostreams.internal
 import io.aiostreams.Connection
 import io.aiostreams.StreamReader
 import io.aiostreams.StreamWriter
+import io.ktor.network.selector.InterestSuspensionsMap
+import io.ktor.network.selector.SelectInterest
 import io.ktor.network.selector.Selectable
 import io.ktor.network.selector.SelectorManager
 import io.ktor.network.sockets.Socket
@@ -12,11 +14,53 @@ import io.ktor.network.sockets.toJavaAddress
 import io.ktor.utils.io.ByteReadChannel
 import io.ktor.utils.io.ByteWriteChannel
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.cancel
+import kotlinx.coroutines.launch
+import java.nio.channels.Pipe
+import java.nio.channels.SelectableChannel
+import java.nio.channels.SocketChannel
+import java.util.concurrent.Executors
 
-/** The one selector loop every socket of the process shares (CPython's one event loop). */
+/**
+ * The one selector loop every socket of the process shares (CPython's one event loop), on a thread of its own.
+ *
+ * Its own thread, not `Dispatchers.IO`: Ktor's loop yields to its dispatcher before every `select`, and on a shared
+ * pool each yield can hand the loop to another thread; on one thread a yield costs nothing, which halves the latency
+ * of a round trip.
+ */
 internal object Selector {
-    val manager: SelectorManager by lazy { SelectorManager(Dispatchers.IO) }
+    val manager: SelectorManager by lazy {
+        val thread = Executors.newSingleThreadExecutor(::selectorThread)
+        SelectorManager(thread.asCoroutineDispatcher()).also(::keepSelecting)
+    }
+
+    private fun selectorThread(task: Runnable): Thread = Thread(task, "aiostreams-selector").also { it.isDaemon = true }
+
+    /**
+     * Keeps one interest registered for good: a channel closed while registered keeps its descriptor (and, for a
+     * socket, its connection) until the loop next selects, and Ktor's loop stops selecting when no interest is left.
+     */
+    private fun keepSelecting(manager: SelectorManager) {
+        val source = Pipe.open().source().apply { configureBlocking(false) }
+        val idle =
+            object : Selectable {
+                override val channel: SelectableChannel = source
+                override val suspensions = InterestSuspensionsMap()
+                override val isClosed: Boolean get() = false
+                override val interestedOps: Int = SelectInterest.READ.flag
+
+                override fun interestOp(
+                    interest: SelectInterest,
+                    state: Boolean,
+                ) {}
+
+                override fun close() {}
+
+                override fun dispose() {}
+            }
+        manager.launch { manager.select(idle, SelectInterest.READ) }
+    }
 }
 
 /**
@@ -24,32 +68,76 @@ internal object Selector {
  * ([close] with `abort = false` after the output channel was flushed and closed; `abort = true` to cut it off).
  */
 internal class Endpoint(
-    val input: ByteReadChannel,
-    val output: ByteWriteChannel,
+    openInput: () -> ByteReadChannel,
+    openOutput: () -> ByteWriteChannel,
     val extra: Map<String, Any?>,
     /** False over TLS: a TLS stream cannot half-close, and the peer's end of stream ends the connection. */
     val canWriteEof: Boolean = true,
+    /** The socket itself, when a transport may drive it directly instead of through the channels. */
+    val direct: SocketWire? = null,
     private val closer: suspend (abort: Boolean) -> Unit,
 ) {
+    constructor(
+        input: ByteReadChannel,
+        output: ByteWriteChannel,
+        extra: Map<String, Any?>,
+        canWriteEof: Boolean = true,
+        closer: suspend (abort: Boolean) -> Unit,
+    ) : this({ input }, { output }, extra, canWriteEof, null, closer)
+
+    /** Opened on first use: a socket driven directly never opens them (`startTls` does, to hand them to TLS). */
+    val input: ByteReadChannel by lazy(openInput)
+    val output: ByteWriteChannel by lazy(openOutput)
+
     suspend fun close(abort: Boolean) = closer(abort)
 }
 
-/** A connected Ktor socket as an endpoint. */
-internal fun endpointOf(socket: Socket): Endpoint =
-    Endpoint(
-        socket.openReadChannel(),
-        socket.openWriteChannel(),
+/**
+ * A connected Ktor socket as an endpoint. With [direct] (sockets this library connected or accepted itself), a
+ * transport drives the socket's NIO channel without Ktor's channel pumps; a socket handed in by a user may already
+ * have its channels open, so it goes through them.
+ */
+internal fun endpointOf(
+    socket: Socket,
+    direct: Boolean = false,
+): Endpoint {
+    val wire = if (direct) directWire(socket) else null
+    var channelsOpened = false
+    return Endpoint(
+        {
+            channelsOpened = true
+            socket.openReadChannel()
+        },
+        {
+            channelsOpened = true
+            socket.openWriteChannel()
+        },
         mapOf(
             "peername" to runCatching { socket.remoteAddress.toJavaAddress() }.getOrNull(),
             "sockname" to runCatching { socket.localAddress.toJavaAddress() }.getOrNull(),
             "socket" to (socket as? Selectable)?.channel,
         ),
+        direct = wire,
     ) { abort: Boolean ->
-        // Ktor frees the descriptor only with close() first and, to cut a stuck flush short, cancel() after it.
-        socket.close()
-        if (abort) socket.socketContext.cancel()
-        socket.socketContext.join()
+        if (wire != null && !channelsOpened) {
+            // Driven directly, nothing of Ktor's is running on the socket: close it now, not in Ktor's closing
+            // coroutine (which a cancelled socket job may never run), and let Ktor's bookkeeping follow.
+            wire.close()
+            socket.close()
+        } else {
+            // Ktor frees the descriptor only with close() first and, to cut a stuck flush short, cancel() after it.
+            socket.close()
+            if (abort) socket.socketContext.cancel()
+            socket.socketContext.join()
+        }
     }
+}
+
+private fun directWire(socket: Socket): SocketWire? {
+    val selectable = socket as? Selectable ?: return null
+    val channel = selectable.channel as? SocketChannel ?: return null
+    return SocketWire(selectable, channel, Selector.manager)
+}
 
 /** Any channel pair as an endpoint: closing cancels the input (the output is closed by the transport). */
 internal fun endpointOf(

@@ -1,9 +1,5 @@
 package io.aiostreams.internal
 
-import io.ktor.utils.io.ByteReadChannel
-import io.ktor.utils.io.ByteWriteChannel
-import io.ktor.utils.io.readAvailable
-import io.ktor.utils.io.writePacket
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineScope
@@ -15,17 +11,22 @@ import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.currentCoroutineContext
+import kotlinx.coroutines.ensureActive
+import kotlinx.coroutines.isActive
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import kotlinx.io.Buffer
+import java.io.IOException
 
 /**
  * One connection: the socket side of a reader and a writer (CPython's selector transport plus
- * `StreamReaderProtocol`), over an [Endpoint]'s Ktor [ByteReadChannel] / [ByteWriteChannel] pair.
+ * `StreamReaderProtocol`), over an [Endpoint]: its socket driven directly when it has one ([SocketWire]), otherwise
+ * its Ktor channel pair ([ChannelWire]).
  *
- * Two coroutines move the bytes: the read pump moves whole segments from [input] into [reader] and stops while the
- * reader asks it to pause; the write pump moves what [write] buffered to [output] and flushes. Everything else is
- * state under [lock]. The connection is *lost* once, with or without an error, after [close] has flushed and closed
+ * The read pump moves what arrives into the [sink] and stops while the sink asks it to pause. [write] sends at once
+ * what the socket takes while nothing is queued (CPython's `write()` does the same); the write pump sends the rest.
+ * Everything else is state under [lock]. The connection is *lost* once, with or without an error, after [close] has flushed and closed
  * the socket, after [abort], or when the socket fails; then [closed] completes.
  */
 internal class StreamTransport(
@@ -36,9 +37,9 @@ internal class StreamTransport(
 ) : ReadTransport {
     private val lock = Any()
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
-    private val input get() = endpoint.input
-    private val output get() = endpoint.output
     private val extra get() = endpoint.extra
+
+    @Volatile private var wire: Wire = endpoint.direct ?: ChannelWire(endpoint)
 
     private val pending = Buffer()
     private var inFlight = 0L
@@ -65,7 +66,7 @@ internal class StreamTransport(
 
     init {
         sink.attach(this)
-        readPump = scope.launch(start = CoroutineStart.LAZY) { pumpIn() }
+        readPump = launchReadPump(CoroutineStart.LAZY)
         writePump = scope.launch(start = CoroutineStart.LAZY) { pumpOut() }
         // A failure is reported through `closed`; nobody has to look at it.
         closed.invokeOnCompletion { }
@@ -90,30 +91,28 @@ internal class StreamTransport(
         readSignal.trySend(Unit)
     }
 
+    private fun launchReadPump(start: CoroutineStart): Job =
+        scope.launch(wire.readContext(sink.runsUserCode), start) { pumpIn() }
+
     private suspend fun pumpIn() {
+        val wire = wire
         try {
             while (true) {
-                while (readingPaused) readSignal.receive()
-                if (!input.awaitContent()) break
-                // At most MAX_FEED at a time (CPython reads 256 KiB per recv), so that pausing can take effect.
-                input.readAvailable(1) { buffer ->
-                    val n = minOf(buffer.size, MAX_FEED)
-                    sink.feed(buffer, n)
-                    n.toInt()
-                }
+                // close() stops reading at once (CPython removes the reader), even while this pump is running.
+                currentCoroutineContext().ensureActive()
+                // Waiting for a resume runs off the selector's thread: the wake-up comes from a reader's thread.
+                if (readingPaused) withContext(Dispatchers.Default) { while (readingPaused) readSignal.receive() }
+                if (!wire.receive(sink::feed)) break
             }
-            val cause = input.closedCause
-            if (cause != null) {
-                lose(connectionError(cause))
-            } else {
-                // The peer's FIN: end of stream for the reader; a TCP connection stays open for writing (half-close),
-                // a TLS one closes (CPython's eof_received() returns False over SSL).
-                val keepOpen = sink.eof()
-                if (!keepOpen || !endpoint.canWriteEof) close()
-            }
+            // The peer's FIN: end of stream for the reader; a TCP connection stays open for writing (half-close),
+            // a TLS one closes (CPython's eof_received() returns False over SSL).
+            val keepOpen = sink.eof()
+            if (!keepOpen || !endpoint.canWriteEof) close()
         } catch (e: CancellationException) {
             throw e
         } catch (e: Throwable) {
+            // A read racing close() or abort() finds the socket closed: that is the close, not a failure.
+            if (!currentCoroutineContext().isActive) return
             lose(connectionError(e))
         }
     }
@@ -126,17 +125,33 @@ internal class StreamTransport(
         what: String,
     ): Boolean {
         var pausedNow = false
+        var failure: Throwable? = null
         synchronized(lock) {
             check(!eofRequested) { "Cannot call $what() after write_eof()" }
             if (data.isEmpty()) return true
             if (closing || lost) return false
-            pending.write(data)
-            if (!writingPaused && bufferSizeLocked() > high) {
-                writingPaused = true
-                pausedNow = true
+            var sent = 0
+            if (pending.size == 0L && inFlight == 0L) {
+                try {
+                    sent = wire.trySend(data, 0)
+                } catch (e: IOException) {
+                    failure = e
+                }
+            }
+            if (failure == null && sent < data.size) {
+                pending.write(data, sent, data.size)
+                if (!writingPaused && bufferSizeLocked() > high) {
+                    writingPaused = true
+                    pausedNow = true
+                }
             }
         }
-        writeSignal.trySend(Unit)
+        // CPython's write() does not raise for a broken connection: the connection is lost with the error.
+        failure?.let {
+            fail(connectionError(it))
+            return true
+        }
+        if (pausedNow || synchronized(lock) { pending.size > 0 }) writeSignal.trySend(Unit)
         if (pausedNow) sink.writingPaused()
         return true
     }
@@ -216,6 +231,7 @@ internal class StreamTransport(
     }
 
     private suspend fun pumpOut() {
+        val wire = wire
         try {
             while (true) {
                 var batch: Buffer? = null
@@ -238,8 +254,7 @@ internal class StreamTransport(
                 val b = batch
                 when {
                     b != null -> {
-                        output.writePacket(b)
-                        output.flush()
+                        wire.send(b)
                         val change =
                             synchronized(lock) {
                                 inFlight = 0
@@ -250,14 +265,13 @@ internal class StreamTransport(
                     }
 
                     finish -> {
-                        output.flushAndClose()
+                        wire.finish()
                         finishClose()
                         return
                     }
 
                     shutdown -> {
-                        // Half-close: Ktor shuts the socket's output down once the channel is drained.
-                        output.flushAndClose()
+                        wire.shutdownOutput()
                         while (!synchronized(lock) { closing }) writeSignal.receive()
                         finishClose()
                         return
@@ -296,6 +310,8 @@ internal class StreamTransport(
 
     private suspend fun finishClose() {
         withContext(NonCancellable) {
+            // close() may still be on its way to stopping the reader: it must be stopped before the socket closes.
+            readPump.cancel()
             closeSocket(abort = false)
             lose(null)
         }
@@ -359,6 +375,7 @@ internal class StreamTransport(
         while (writeBufferSize() > 0) flushed.receive()
         readPump.cancelAndJoin()
         writePump.cancelAndJoin()
+        wire.release()
         val early = sink.takeBuffered()
         val secured =
             try {
@@ -368,7 +385,8 @@ internal class StreamTransport(
                 throw e
             }
         endpoint = secured
-        readPump = scope.launch { pumpIn() }
+        wire = secured.direct ?: ChannelWire(secured)
+        readPump = launchReadPump(CoroutineStart.DEFAULT)
         writePump = scope.launch { pumpOut() }
     }
 

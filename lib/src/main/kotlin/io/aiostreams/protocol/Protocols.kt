@@ -72,7 +72,7 @@ public suspend fun <P : Protocol> createUnixConnection(
     protocolFactory: () -> P,
     path: String,
 ): ProtocolConnection<P> {
-    val endpoint = endpointOf(aSocket(Selector.manager).tcp().connect(UnixSocketAddress(path)))
+    val endpoint = endpointOf(aSocket(Selector.manager).tcp().connect(UnixSocketAddress(path)), direct = true)
     return served(endpoint, protocolFactory)
 }
 
