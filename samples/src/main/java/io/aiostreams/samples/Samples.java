@@ -23,7 +23,8 @@ import picocli.CommandLine.Parameters;
             Samples.UdpEchoClientCommand.class,
             Samples.HeadCommand.class,
             Samples.WgetCommand.class,
-            Samples.ReaderBenchCommand.class
+            Samples.ReaderBenchCommand.class,
+            Samples.BenchCommand.class
         })
 public final class Samples implements Runnable {
     /** Which twin runs a sample. */
@@ -284,6 +285,66 @@ public final class Samples implements Runnable {
                 io.aiostreams.samples.kotlin.ReaderBench.run(System.out, lines, rounds);
             }
             return 0;
+        }
+    }
+
+    /** Which implementation a benchmark process runs. */
+    enum Peer { aiostreams, ktor }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "The loopback benchmark's server or client (workloads W1-W5, see BENCHMARKS.md).")
+    static final class BenchCommand implements Callable<Integer> {
+        @Parameters(index = "0", description = "server or client.")
+        String role;
+
+        @Option(names = "--workload", required = true, description = "W1 bulk, W2 lines, W3 pingpong, W4 churn, W5 fanin.")
+        String workload;
+
+        @Option(names = "--port", required = true, description = "The server's port on 127.0.0.1.")
+        int port;
+
+        @Option(names = "--n", description = "W2 lines, W3 round trips, W4 connections.")
+        Long n;
+
+        @Option(names = "--size", description = "W1 bytes.")
+        Long size;
+
+        @Option(names = "--conns", description = "W5 connections.")
+        Long conns;
+
+        @Option(names = "--peer", defaultValue = "aiostreams",
+                description = "aiostreams, or ktor for the raw ktor-network peer (default: ${DEFAULT-VALUE}).")
+        Peer peer;
+
+        @Override
+        public Integer call() {
+            switch (role) {
+                case "server" -> {
+                    if (peer == Peer.ktor) {
+                        io.aiostreams.samples.kotlin.bench.KtorBench.server(workload, port);
+                    } else {
+                        io.aiostreams.samples.kotlin.bench.StreamsBench.server(workload, port);
+                    }
+                    return 0;
+                }
+                case "client" -> {
+                    long amount = io.aiostreams.samples.kotlin.bench.BenchSpec.defaultSize(workload);
+                    Long given = workload.equals("W1") ? size : workload.equals("W5") ? conns : n;
+                    if (given != null) {
+                        if (given <= 0) {
+                            throw new CommandLine.ParameterException(new CommandLine(this), "size <= 0: " + given);
+                        }
+                        amount = given;
+                    }
+                    String line = peer == Peer.ktor
+                            ? io.aiostreams.samples.kotlin.bench.KtorBench.client(workload, port, amount)
+                            : io.aiostreams.samples.kotlin.bench.StreamsBench.client(workload, port, amount);
+                    System.out.println(line);
+                    return 0;
+                }
+                default -> throw new CommandLine.ParameterException(
+                        new CommandLine(this), "role must be server or client: " + role);
+            }
         }
     }
 }

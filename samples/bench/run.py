@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+"""Runs the loopback benchmark (workloads W1-W5) for every peer, one after another, and prints a Markdown table.
+
+    python3 samples/bench/run.py            # full sizes, on JDK 17 and on JDK 25 when installed (about 20 minutes)
+    python3 samples/bench/run.py --quick    # small sizes, default JDK only (under 2 minutes)
+
+Peers: aiostreams (this library), ktor (raw ktor-network channels) and cpython (asyncio streams). Each peer's server
+and client are separate processes on 127.0.0.1; JVM peers get a warm-up run against a fresh server first; every
+peer gets --runs measured client runs (at least 3), whose median is reported.
+"""
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PYTHON_PEER = os.path.join(ROOT, "samples", "bench", "asyncio_peer.py")
+CLASSPATH_FILE = os.path.join(ROOT, "samples", "target", "bench.classpath")
+SECOND_JDK = "/usr/lib/jvm/temurin-25-jdk-amd64"
+WORKLOADS = ["W1", "W2", "W3", "W4", "W5"]
+PEERS = ["aiostreams", "ktor", "cpython"]
+JVM_PEERS = {"aiostreams", "ktor"}
+NAMES = {"W1": "bulk", "W2": "lines", "W3": "pingpong", "W4": "churn", "W5": "fanin"}
+FULL = {"W1": 1 << 30, "W2": 5_000_000, "W3": 100_000, "W4": 20_000, "W5": 10_000}
+QUICK = {"W1": 256 << 20, "W2": 1_000_000, "W3": 5_000, "W4": 1_000, "W5": 1_000}
+SIZE_FLAG = {"W1": "--size", "W2": "--n", "W3": "--n", "W4": "--n", "W5": "--conns"}
+# The issue's targets: (peer, minimum ratio aiostreams/peer), higher is better for every ratio printed.
+TARGETS = {
+    "W1": [("ktor", 0.95), ("cpython", 3.0)],
+    "W2": [("ktor", 1.0), ("cpython", 5.0)],
+    "W3": [("ktor", 0.9), ("cpython", 2.0)],
+    "W4": [("ktor", 0.9)],
+    "W5": [],
+}
+RSS_LIMIT_KIB = 1 << 20
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def build():
+    log("building the samples and their classpath with Maven ...")
+    subprocess.run(
+        ["mvn", "-B", "-q", "-ntp", "-pl", "samples", "-am", "-DskipTests", "package",
+         "dependency:build-classpath", "-Dmdep.includeScope=runtime", "-Dmdep.outputFile=target/bench.classpath"],
+        cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+
+def classpath():
+    with open(CLASSPATH_FILE) as f:
+        deps = f.read().strip()
+    return os.path.join(ROOT, "samples", "target", "classes") + os.pathsep + deps
+
+
+def command(peer, java, role, workload, port):
+    if peer == "cpython":
+        return [sys.executable, PYTHON_PEER, role, "--workload", workload, "--port", str(port)]
+    return [java, "-cp", classpath(), "io.aiostreams.samples.Samples", "bench", role,
+            "--workload", workload, "--port", str(port), "--peer", peer]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port, server, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"server exited with {server.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"server did not listen on {port} within {timeout} s")
+
+
+def peak_rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return None
+
+
+def stop(server):
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def run_client(peer, java, workload, port, size, timeout):
+    cmd = command(peer, java, "client", workload, port) + [SIZE_FLAG[workload], str(size)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"{peer} {workload} client failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(peer, java, workload, size, runs, timeout):
+    """One server for a peer and workload: a warm-up run first (JVM peers), then the measured runs."""
+    results = []
+    rounds = (["warm-up"] if peer in JVM_PEERS else []) + [f"run {i + 1}/{runs}" for i in range(runs)]
+    port = free_port()
+    server = subprocess.Popen(command(peer, java, "server", workload, port),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_listening(port, server)
+        for label in rounds:
+            result = run_client(peer, java, workload, port, size, timeout)
+            # VmHWM is the server's peak since it started: the warm-up carried the same load.
+            result["server_peak_rss_kib"] = peak_rss_kib(server.pid)
+            log(f"  {peer:10} {workload} {label:9} {result['value']:.3f} {result['metric']}"
+                + (f" (p50 {result['p50_us']:.0f} us, p99 {result['p99_us']:.0f} us)" if "p50_us" in result else "")
+                + (f" (server peak RSS {result['server_peak_rss_kib'] / 1024:.0f} MiB)" if workload == "W5" else ""))
+            if label != "warm-up":
+                results.append(result)
+    finally:
+        stop(server)
+    return results
+
+
+def median(results, key):
+    return statistics.median(r[key] for r in results)
+
+
+def advantage(workload, ours, theirs):
+    """How many times better aiostreams is: a rate's ratio, or the inverse ratio of a duration (W5)."""
+    return theirs / ours if workload == "W5" else ours / theirs
+
+
+def fmt(workload, value):
+    if workload == "W5":
+        return f"{value:.2f} s"
+    if workload == "W2":
+        return f"{value / 1e6:.2f} M"
+    if workload == "W1":
+        return f"{value:.0f}"
+    return f"{value:,.0f}"
+
+
+def table(results, peers):
+    lines = []
+    header = ["workload", "metric"] + peers + [f"aiostreams / {p}" for p in peers if p != "aiostreams"] + ["targets"]
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    verdicts = []
+    for w in WORKLOADS:
+        if not all((p, w) in results for p in peers):
+            continue
+        med = {p: median(results[(p, w)], "value") for p in peers}
+        metric = results[(peers[0], w)][0]["metric"]
+        cells = [f"{w} {NAMES[w]}", metric]
+        for p in peers:
+            cell = fmt(w, med[p])
+            if w == "W3":
+                cell += f" (p50 {median(results[(p, w)], 'p50_us'):.0f} / p99 {median(results[(p, w)], 'p99_us'):.0f} µs)"
+            if w == "W5":
+                rss = max(r["server_peak_rss_kib"] or 0 for r in results[(p, w)])
+                cell += f" ({rss / 1024:.0f} MiB)"
+            cells.append(cell)
+        for p in peers:
+            if p != "aiostreams" and "aiostreams" in med:
+                cells.append(f"{advantage(w, med['aiostreams'], med[p]):.2f}×")
+        goals = []
+        for p, goal in TARGETS[w]:
+            if p in med and "aiostreams" in med:
+                ok = advantage(w, med["aiostreams"], med[p]) >= goal
+                goals.append(f"≥{goal}× {p} {'✓' if ok else '✗'}")
+                verdicts.append(ok)
+        if w == "W3" and "ktor" in med and "aiostreams" in med:
+            ok = median(results[("aiostreams", w)], "p99_us") <= 1.2 * median(results[("ktor", w)], "p99_us")
+            goals.append(f"p99 ≤1.2× ktor {'✓' if ok else '✗'}")
+            verdicts.append(ok)
+        if w == "W5" and "aiostreams" in med:
+            rss = max(r["server_peak_rss_kib"] or 0 for r in results[("aiostreams", w)])
+            conns = results[("aiostreams", w)][0]["connections"]
+            ok = rss < RSS_LIMIT_KIB
+            goals.append(f"{conns:,} conns, RSS <1 GiB {'✓' if ok else '✗'}")
+            verdicts.append(ok)
+        cells.append("; ".join(goals))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines), verdicts
+
+
+def java_version(java):
+    out = subprocess.run([java, "-version"], capture_output=True, text=True).stderr.splitlines()
+    return out[0] if out else java
+
+
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    with open("/proc/meminfo") as f:
+        mem_kib = int(f.readline().split()[1])
+    return (f"{os.cpu_count()} CPUs ({cpu}), {mem_kib / (1 << 20):.0f} GiB, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}")
+
+
+def raise_fd_limit():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes, default JDK only")
+    parser.add_argument("--runs", type=int, default=3, help="measured runs per peer and workload (default 3)")
+    parser.add_argument("--jdk", action="append", help="a JDK home to run the JVM peers on (repeatable)")
+    parser.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated, e.g. W1,W3")
+    parser.add_argument("--peers", default=",".join(PEERS), help="comma-separated subset of " + ",".join(PEERS))
+    parser.add_argument("--no-build", action="store_true", help="use the classes already built")
+    parser.add_argument("--json", help="also write every result to this file, one JSON line each")
+    args = parser.parse_args()
+    if args.runs < 3:
+        parser.error(f"--runs < 3: {args.runs}")
+    workloads = [w for w in args.workloads.split(",") if w]
+    peers = [p for p in args.peers.split(",") if p]
+    for w in workloads:
+        if w not in WORKLOADS:
+            parser.error(f"unknown workload: {w}")
+    for p in peers:
+        if p not in PEERS:
+            parser.error(f"unknown peer: {p}")
+
+    fd_limit = raise_fd_limit()
+    sizes = dict(QUICK if args.quick else FULL)
+    if fd_limit < 2 * sizes["W5"] + 1000 and fd_limit < sizes["W5"] + 1000:
+        sizes["W5"] = min(sizes["W5"], 2_000)
+    jdks = args.jdk or ([os.environ["JAVA_HOME"]] if os.environ.get("JAVA_HOME") else [None])
+    if not args.jdk and not args.quick and os.path.isdir(SECOND_JDK):
+        jdks.append(SECOND_JDK)
+    javas = [os.path.join(home, "bin", "java") if home else shutil.which("java") for home in jdks]
+    if not args.no_build:
+        build()
+
+    started = time.monotonic()
+    timeout = 600
+    report = [
+        f"Machine: {machine()}; open-file limit {fd_limit}.",
+        f"Command: `python3 samples/bench/run.py{' --quick' if args.quick else ''}`"
+        f" (sizes: {', '.join(f'{w} {sizes[w]:,}' for w in workloads)}; medians of {args.runs} runs"
+        f"{', against a JVM server warmed up by one run' if any(p in JVM_PEERS for p in peers) else ''}).",
+        "",
+    ]
+    all_verdicts = []
+    python_results = {}
+    dump = []
+    for java in javas:
+        results = {}
+        log(f"== {java_version(java)} ({java})")
+        for w in workloads:
+            for peer in peers:
+                if peer == "cpython" and (peer, w) in python_results:
+                    results[(peer, w)] = python_results[(peer, w)]
+                    continue
+                results[(peer, w)] = measure(peer, java, w, sizes[w], args.runs, timeout)
+                if peer == "cpython":
+                    python_results[(peer, w)] = results[(peer, w)]
+                for r in results[(peer, w)]:
+                    dump.append(dict(r, java=java_version(java)))
+        text, verdicts = table(results, peers)
+        all_verdicts += verdicts
+        report += [f"### {java_version(java)}", "", text, ""]
+    report.append(f"Total time: {time.monotonic() - started:.0f} s.")
+    print("\n".join(report))
+    if args.json:
+        with open(args.json, "w") as f:
+            for r in dump:
+                f.write(json.dumps(r) + "\n")
+    met = sum(all_verdicts)
+    log(f"targets met: {met} of {len(all_verdicts)}")
+
+
+if __name__ == "__main__":
+    main()

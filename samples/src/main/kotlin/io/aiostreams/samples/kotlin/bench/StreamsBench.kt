@@ -1,0 +1,253 @@
+package io.aiostreams.samples.kotlin.bench
+
+import io.aiostreams.IncompleteReadError
+import io.aiostreams.StreamReader
+import io.aiostreams.StreamWriter
+import io.aiostreams.openConnection
+import io.aiostreams.samples.kotlin.bench.BenchSpec.CHUNK
+import io.aiostreams.samples.kotlin.bench.BenchSpec.FANIN_ROUND_TRIPS
+import io.aiostreams.samples.kotlin.bench.BenchSpec.HOST
+import io.aiostreams.samples.kotlin.bench.BenchSpec.LINES_PER_WRITE
+import io.aiostreams.samples.kotlin.bench.BenchSpec.check
+import io.aiostreams.samples.kotlin.bench.BenchSpec.secondsSince
+import io.aiostreams.startServer
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.runBlocking
+import java.nio.ByteBuffer
+
+/** The benchmark workloads on aiostreams' suspend API (the Kotlin twin; the Java one is `java.StreamsBench`). */
+object StreamsBench {
+    private const val PEER = "aiostreams"
+
+    /** Serves [workload] on 127.0.0.1:[port] until the process is killed. */
+    @JvmStatic
+    fun server(
+        workload: String,
+        port: Int,
+    ): Unit =
+        runBlocking {
+            val handler: suspend (StreamReader, StreamWriter) -> Unit =
+                when (workload) {
+                    "W1" -> ::serveBulk
+                    "W2" -> ::serveLines
+                    "W3", "W5" -> ::servePingPong
+                    "W4" -> ::serveChurn
+                    else -> throw IllegalArgumentException("unknown workload: $workload (W1 to W5)")
+                }
+            startServer(HOST, port, backlog = BenchSpec.BACKLOG, handler = handler).serveForever()
+        }
+
+    private suspend fun serveBulk(
+        reader: StreamReader,
+        writer: StreamWriter,
+    ) {
+        var count = 0L
+        while (true) {
+            val data = reader.read(CHUNK)
+            if (data.isEmpty()) break
+            count += data.size
+        }
+        writer.write(ByteBuffer.allocate(8).putLong(count).array())
+        writer.drain()
+        writer.close()
+        writer.waitClosed()
+    }
+
+    private suspend fun serveLines(
+        reader: StreamReader,
+        writer: StreamWriter,
+    ) {
+        var count = 0L
+        while (reader.readLine().isNotEmpty()) count++
+        writer.write("$count\n".toByteArray())
+        writer.drain()
+        writer.close()
+        writer.waitClosed()
+    }
+
+    private suspend fun servePingPong(
+        reader: StreamReader,
+        writer: StreamWriter,
+    ) {
+        try {
+            while (true) {
+                val message =
+                    try {
+                        reader.readUntil(NEWLINE)
+                    } catch (e: IncompleteReadError) {
+                        if (e.partial.isNotEmpty()) throw e
+                        break
+                    }
+                writer.write(message)
+                writer.drain()
+            }
+        } finally {
+            writer.close()
+        }
+    }
+
+    private suspend fun serveChurn(
+        reader: StreamReader,
+        writer: StreamWriter,
+    ) {
+        writer.write(reader.readLine())
+        writer.drain()
+        writer.close()
+        writer.waitClosed()
+    }
+
+    /** Runs [workload] once against 127.0.0.1:[port] and returns its JSON line. */
+    @JvmStatic
+    fun client(
+        workload: String,
+        port: Int,
+        size: Long,
+    ): String =
+        runBlocking {
+            when (workload) {
+                "W1" -> bulk(port, size)
+                "W2" -> lines(port, size.toInt())
+                "W3" -> pingPong(port, size.toInt())
+                "W4" -> churn(port, size.toInt())
+                "W5" -> fanIn(port, size.toInt())
+                else -> throw IllegalArgumentException("unknown workload: $workload (W1 to W5)")
+            }
+        }
+
+    private suspend fun bulk(
+        port: Int,
+        size: Long,
+    ): String {
+        val chunk = ByteArray(CHUNK) { 'b'.code.toByte() }
+        val start = System.nanoTime()
+        val (reader, writer) = openConnection(HOST, port)
+        var left = size
+        while (left > 0) {
+            writer.write(if (left >= CHUNK) chunk else chunk.copyOf(left.toInt()))
+            writer.drain()
+            left -= CHUNK
+        }
+        writer.writeEof()
+        val count = ByteBuffer.wrap(reader.readExactly(8)).getLong()
+        val seconds = secondsSince(start)
+        writer.close()
+        check(count == size, "server counted $count bytes, sent $size")
+        return BenchSpec.json(
+            PEER,
+            "W1",
+            "MiB/s",
+            size / 1048576.0 / seconds,
+            mapOf(
+                "bytes" to size,
+                "seconds" to seconds,
+            ),
+        )
+    }
+
+    private suspend fun lines(
+        port: Int,
+        n: Int,
+    ): String {
+        val batch = BenchSpec.lines(LINES_PER_WRITE)
+        val start = System.nanoTime()
+        val (reader, writer) = openConnection(HOST, port)
+        var left = n
+        while (left > 0) {
+            writer.write(if (left >= LINES_PER_WRITE) batch else BenchSpec.lines(left))
+            writer.drain()
+            left -= LINES_PER_WRITE
+        }
+        writer.writeEof()
+        val count = reader.readLine().decodeToString().trim().toLong()
+        val seconds = secondsSince(start)
+        writer.close()
+        check(count == n.toLong(), "server counted $count lines, sent $n")
+        return BenchSpec.json(PEER, "W2", "lines/s", n / seconds, mapOf("lines" to n, "seconds" to seconds))
+    }
+
+    private suspend fun pingPong(
+        reader: StreamReader,
+        writer: StreamWriter,
+        n: Int,
+        times: LongArray?,
+    ) {
+        val message = BenchSpec.message()
+        for (i in 0 until n) {
+            val t = System.nanoTime()
+            writer.write(message)
+            writer.drain()
+            val reply = reader.readExactly(message.size)
+            if (times != null) times[i] = System.nanoTime() - t
+            check(reply.contentEquals(message), "the echoed message differs")
+        }
+    }
+
+    private suspend fun pingPong(
+        port: Int,
+        n: Int,
+    ): String {
+        val (reader, writer) = openConnection(HOST, port)
+        val times = LongArray(n)
+        val start = System.nanoTime()
+        pingPong(reader, writer, n, times)
+        val seconds = secondsSince(start)
+        writer.close()
+        writer.waitClosed()
+        times.sort()
+        return BenchSpec.json(
+            PEER,
+            "W3",
+            "round_trips/s",
+            n / seconds,
+            mapOf(
+                "p50_us" to BenchSpec.percentile(times, 0.50) / 1000.0,
+                "p99_us" to BenchSpec.percentile(times, 0.99) / 1000.0,
+                "round_trips" to n,
+                "seconds" to seconds,
+            ),
+        )
+    }
+
+    private suspend fun churn(
+        port: Int,
+        n: Int,
+    ): String {
+        val ping = "ping\n".toByteArray()
+        val start = System.nanoTime()
+        repeat(n) {
+            val (reader, writer) = openConnection(HOST, port)
+            writer.write(ping)
+            val line = reader.readLine()
+            check(line.contentEquals(ping), "unexpected reply ${line.decodeToString()}")
+            writer.close()
+            writer.waitClosed()
+        }
+        val seconds = secondsSince(start)
+        return BenchSpec.json(PEER, "W4", "conns/s", n / seconds, mapOf("connections" to n, "seconds" to seconds))
+    }
+
+    private suspend fun fanIn(
+        port: Int,
+        conns: Int,
+    ): String {
+        val start = System.nanoTime()
+        coroutineScope {
+            val connections = (1..conns).map { async { openConnection(HOST, port) } }.awaitAll()
+            connections.map { (r, w) -> async { pingPong(r, w, FANIN_ROUND_TRIPS, null) } }.awaitAll()
+            connections.forEach { it.writer.close() }
+            connections.forEach { it.writer.waitClosed() }
+        }
+        val seconds = secondsSince(start)
+        return BenchSpec.json(
+            PEER,
+            "W5",
+            "seconds",
+            seconds,
+            mapOf("connections" to conns, "round_trips_each" to FANIN_ROUND_TRIPS),
+        )
+    }
+
+    private val NEWLINE = byteArrayOf('\n'.code.toByte())
+}
