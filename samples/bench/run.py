@@ -30,7 +30,7 @@ PEERS = ["aiostreams", "ktor", "cpython"]
 JVM_PEERS = {"aiostreams", "ktor"}
 NAMES = {"W1": "bulk", "W2": "lines", "W3": "pingpong", "W4": "churn", "W5": "fanin"}
 FULL = {"W1": 1 << 30, "W2": 5_000_000, "W3": 100_000, "W4": 20_000, "W5": 10_000}
-QUICK = {"W1": 256 << 20, "W2": 1_000_000, "W3": 5_000, "W4": 1_000, "W5": 1_000}
+QUICK = {"W1": 128 << 20, "W2": 500_000, "W3": 4_000, "W4": 500, "W5": 500}
 SIZE_FLAG = {"W1": "--size", "W2": "--n", "W3": "--n", "W4": "--n", "W5": "--conns"}
 # The issue's targets: (peer, minimum ratio aiostreams/peer), higher is better for every ratio printed.
 TARGETS = {
@@ -107,6 +107,8 @@ def stop(server):
 
 def run_client(peer, java, workload, port, size, timeout):
     cmd = command(peer, java, "client", workload, port) + [SIZE_FLAG[workload], str(size)]
+    if peer in JVM_PEERS:
+        cmd.append("--warmup")
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         raise RuntimeError(f"{peer} {workload} client failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
@@ -114,7 +116,11 @@ def run_client(peer, java, workload, port, size, timeout):
 
 
 def measure(peer, java, workload, size, runs, timeout):
-    """One server for a peer and workload: a warm-up run first (JVM peers), then the measured runs."""
+    """One server for a peer and workload, and the measured client runs against it.
+
+    A JVM client warms up in its own process first (`--warmup`: the same workload, unmeasured), which also warms up
+    the server; the first JVM run is a warm-up run for the server as a whole and is not counted.
+    """
     results = []
     rounds = (["warm-up"] if peer in JVM_PEERS else []) + [f"run {i + 1}/{runs}" for i in range(runs)]
     port = free_port()
@@ -265,7 +271,7 @@ def main():
         f"Machine: {machine()}; open-file limit {fd_limit}.",
         f"Command: `python3 samples/bench/run.py{' --quick' if args.quick else ''}`"
         f" (sizes: {', '.join(f'{w} {sizes[w]:,}' for w in workloads)}; medians of {args.runs} runs"
-        f"{', against a JVM server warmed up by one run' if any(p in JVM_PEERS for p in peers) else ''}).",
+        f"{'; JVM peers: one uncounted warm-up run per server, and every client warms up in-process first' if any(p in JVM_PEERS for p in peers) else ''}).",
         "",
     ]
     all_verdicts = []

@@ -312,6 +312,11 @@ public final class Samples implements Runnable {
         @Option(names = "--conns", description = "W5 connections.")
         Long conns;
 
+        @Option(names = "--warmup",
+                description = "JVM peers: first run the workload unmeasured (a quarter of the size, at most), so that the "
+                        + "measured run finds the JIT compilers done.")
+        boolean warmup;
+
         @Option(names = "--peer", defaultValue = "aiostreams",
                 description = "aiostreams, or ktor for the raw ktor-network peer (default: ${DEFAULT-VALUE}).")
         Peer peer;
@@ -336,15 +341,22 @@ public final class Samples implements Runnable {
                         }
                         amount = given;
                     }
-                    String line = peer == Peer.ktor
-                            ? io.aiostreams.samples.kotlin.bench.KtorBench.client(workload, port, amount)
-                            : io.aiostreams.samples.kotlin.bench.StreamsBench.client(workload, port, amount);
-                    System.out.println(line);
+                    if (warmup) {
+                        long small = workload.equals("W5") ? amount : Math.max(1, amount / 4);
+                        client(small);
+                    }
+                    System.out.println(client(amount));
                     return 0;
                 }
                 default -> throw new CommandLine.ParameterException(
                         new CommandLine(this), "role must be server or client: " + role);
             }
+        }
+
+        private String client(long amount) {
+            return peer == Peer.ktor
+                    ? io.aiostreams.samples.kotlin.bench.KtorBench.client(workload, port, amount)
+                    : io.aiostreams.samples.kotlin.bench.StreamsBench.client(workload, port, amount);
         }
     }
 }
