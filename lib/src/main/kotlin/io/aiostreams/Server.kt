@@ -7,7 +7,9 @@ import java.net.SocketAddress
  * A listening server made by [startServer] or [startUnixServer], with CPython's `asyncio.Server` semantics
  * (3.12.1+ for [waitClosed], 3.13 for [closeClients] / [abortClients]).
  *
- * Each accepted connection gets its own [StreamReader] and [StreamWriter] and runs the handler in its own coroutine.
+ * Each accepted connection gets its own [StreamReader] and [StreamWriter] and runs the handler in its own coroutine,
+ * **on the [EventLoop]'s thread, as asyncio runs it on its loop: a handler must not block** (move blocking work off the
+ * loop with `withContext(Dispatchers.IO)`).
  * **A handler that throws is reported** (SLF4J logger `io.aiostreams.Server`, message `Unhandled exception in
  * client_connected_cb`, and the server's exception handler, if any) **and its connection is closed; the server keeps
  * serving.** A cancelled handler closes its connection quietly. When a handler returns, its connection is closed

@@ -151,7 +151,8 @@ public fun openConnection(
 
 /**
  * Starts a TCP server on [host]:[port] that runs [handler] for every connection, each in its own coroutine (see
- * [Server] for what happens when a handler throws, is cancelled or returns).
+ * [Server] for what happens when a handler throws, is cancelled or returns). **Handlers run on the [EventLoop] and
+ * must not block.**
  *
  * [host] `null` or `""` listens on every interface (one dual-stack socket); a name listens on every address it
  * resolves to. Port 0 picks a free port: [Server.sockets] tells which.

@@ -4,8 +4,11 @@ import io.aiostreams.Connection
 import io.aiostreams.StreamReader
 import io.aiostreams.StreamWriter
 import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.future.await
 import kotlinx.coroutines.future.future
+import kotlinx.coroutines.withContext
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.Executor
 
@@ -142,7 +145,11 @@ public object FutureStreams {
         writer: StreamWriter,
         executor: Executor?,
     ) {
-        val stage = handler.handle(FutureStreamReader(reader, executor), FutureStreamWriter(writer, executor))
+        // Java callbacks may block (join()): never on the event loop's thread.
+        val stage =
+            withContext(executor?.asCoroutineDispatcher() ?: Dispatchers.Default) {
+                handler.handle(FutureStreamReader(reader, executor), FutureStreamWriter(writer, executor))
+            }
         if (stage != null) {
             stage.await()
         } else {

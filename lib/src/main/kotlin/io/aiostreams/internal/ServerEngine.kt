@@ -45,7 +45,7 @@ internal class ServerEngine(
 
     private val lock = Any()
     private val acceptScope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
-    private val handlerScope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+    private val handlerScope = CoroutineScope(SupervisorJob() + Loop.dispatcher)
     private val clients = LinkedHashSet<StreamTransport>()
     private var serving = false
     private var closed = false

@@ -32,6 +32,10 @@ internal class SocketWire(
     override fun readContext(runsUserCode: Boolean): CoroutineContext =
         if (runsUserCode) Dispatchers.Default else Dispatchers.Unconfined
 
+    /** A pool thread: the write pump only runs when the socket was full, and a full socket is not latency-bound. */
+    override val writeContext: CoroutineContext get() = Dispatchers.Default
+
+    @OptIn(UnsafeIoApi::class)
     override suspend fun receive(deliver: (Buffer, Long) -> Unit): Boolean {
         while (true) {
             val buffer = readBuffer.get()
@@ -40,7 +44,15 @@ internal class SocketWire(
             if (n < 0) return false
             if (n > 0) {
                 buffer.flip()
-                staging.transferFrom(buffer)
+                if (n <= SMALL_READ) {
+                    // A small read gets an array of its own size rather than a pooled 8 KiB segment: with thousands
+                    // of connections each holding a few bytes, segments would outgrow the pool and become garbage.
+                    val bytes = ByteArray(n)
+                    buffer.get(bytes)
+                    UnsafeBufferOperations.moveToTail(staging, bytes)
+                } else {
+                    staging.transferFrom(buffer)
+                }
                 deliver(staging, staging.size)
                 staging.clear()
                 return true
@@ -98,6 +110,8 @@ internal class SocketWire(
     }
 
     private companion object {
+        const val SMALL_READ = 2048
+
         /** Where a read lands before it moves into the reader's segments: one per thread, never per connection. */
         val readBuffer: ThreadLocal<ByteBuffer> =
             ThreadLocal.withInitial { ByteBuffer.allocateDirect(StreamTransport.MAX_FEED.toInt()) }

@@ -3,8 +3,6 @@ package io.aiostreams.internal
 import io.aiostreams.Connection
 import io.aiostreams.StreamReader
 import io.aiostreams.StreamWriter
-import io.ktor.network.selector.InterestSuspensionsMap
-import io.ktor.network.selector.SelectInterest
 import io.ktor.network.selector.Selectable
 import io.ktor.network.selector.SelectorManager
 import io.ktor.network.sockets.Socket
@@ -14,53 +12,12 @@ import io.ktor.network.sockets.toJavaAddress
 import io.ktor.utils.io.ByteReadChannel
 import io.ktor.utils.io.ByteWriteChannel
 import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.cancel
-import kotlinx.coroutines.launch
-import java.nio.channels.Pipe
-import java.nio.channels.SelectableChannel
 import java.nio.channels.SocketChannel
-import java.util.concurrent.Executors
 
-/**
- * The one selector loop every socket of the process shares (CPython's one event loop), on a thread of its own.
- *
- * Its own thread, not `Dispatchers.IO`: Ktor's loop yields to its dispatcher before every `select`, and on a shared
- * pool each yield can hand the loop to another thread; on one thread a yield costs nothing, which halves the latency
- * of a round trip.
- */
+/** The one selector loop every socket of the process shares: the [Loop]'s. */
 internal object Selector {
-    val manager: SelectorManager by lazy {
-        val thread = Executors.newSingleThreadExecutor(::selectorThread)
-        SelectorManager(thread.asCoroutineDispatcher()).also(::keepSelecting)
-    }
-
-    private fun selectorThread(task: Runnable): Thread = Thread(task, "aiostreams-selector").also { it.isDaemon = true }
-
-    /**
-     * Keeps one interest registered for good: a channel closed while registered keeps its descriptor (and, for a
-     * socket, its connection) until the loop next selects, and Ktor's loop stops selecting when no interest is left.
-     */
-    private fun keepSelecting(manager: SelectorManager) {
-        val source = Pipe.open().source().apply { configureBlocking(false) }
-        val idle =
-            object : Selectable {
-                override val channel: SelectableChannel = source
-                override val suspensions = InterestSuspensionsMap()
-                override val isClosed: Boolean get() = false
-                override val interestedOps: Int = SelectInterest.READ.flag
-
-                override fun interestOp(
-                    interest: SelectInterest,
-                    state: Boolean,
-                ) {}
-
-                override fun close() {}
-
-                override fun dispose() {}
-            }
-        manager.launch { manager.select(idle, SelectInterest.READ) }
-    }
+    val manager: SelectorManager get() = Loop.selector
 }
 
 /**

@@ -67,7 +67,7 @@ internal class StreamTransport(
     init {
         sink.attach(this)
         readPump = launchReadPump(CoroutineStart.LAZY)
-        writePump = scope.launch(start = CoroutineStart.LAZY) { pumpOut() }
+        writePump = scope.launch(wire.writeContext, CoroutineStart.LAZY) { pumpOut() }
         // A failure is reported through `closed`; nobody has to look at it.
         closed.invokeOnCompletion { }
     }
@@ -100,7 +100,8 @@ internal class StreamTransport(
             while (true) {
                 // close() stops reading at once (CPython removes the reader), even while this pump is running.
                 currentCoroutineContext().ensureActive()
-                // Waiting for a resume runs off the selector's thread: the wake-up comes from a reader's thread.
+                // A resume comes from a reader's thread with the reader's lock held: wait for it on a pool thread, so
+                // that it is never run inside resumeReading().
                 if (readingPaused) withContext(Dispatchers.Default) { while (readingPaused) readSignal.receive() }
                 if (!wire.receive(sink::feed)) break
             }
@@ -387,7 +388,7 @@ internal class StreamTransport(
         endpoint = secured
         wire = secured.direct ?: ChannelWire(secured)
         readPump = launchReadPump(CoroutineStart.DEFAULT)
-        writePump = scope.launch { pumpOut() }
+        writePump = scope.launch(wire.writeContext) { pumpOut() }
     }
 
     /** A fatal error found above the transport (a protocol callback that threw): the connection is lost with it. */

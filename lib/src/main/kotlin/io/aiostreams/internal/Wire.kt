@@ -15,6 +15,9 @@ internal interface Wire {
      */
     fun readContext(runsUserCode: Boolean): CoroutineContext
 
+    /** Where the write pump runs. */
+    val writeContext: CoroutineContext
+
     /**
      * Suspends until bytes arrive and hands them to [deliver] (a buffer and how much of it to take at most);
      * returns false at the peer's end of stream. A broken connection throws.

@@ -49,6 +49,38 @@ class FutureStreamsTest {
     }
 
     @Test
+    void aJavaHandlerThatBlocksOnJoinDoesNotStallOtherConnections() throws Exception {
+        // A handler written the blocking way: join() on every read, on an executor with a thread per handler. It
+        // runs off the event loop, so the loop keeps delivering data to it and to every other connection.
+        ExecutorService threads = Executors.newCachedThreadPool();
+        FutureServer server = FutureStreams.startServer("127.0.0.1", 0, (reader, writer) -> {
+            while (true) {
+                byte[] line = reader.readLine().join();
+                if (line.length == 0) {
+                    return null;
+                }
+                writer.write(line);
+                writer.drain().join();
+            }
+        }, new StreamOptions().executor(threads)).get(WAIT, TimeUnit.SECONDS);
+        FutureConnection first = FutureStreams.openConnection("127.0.0.1", port(server)).get(WAIT, TimeUnit.SECONDS);
+        FutureConnection second = FutureStreams.openConnection("127.0.0.1", port(server)).get(WAIT, TimeUnit.SECONDS);
+        for (int i = 0; i < 20; i++) {
+            for (FutureConnection c : new FutureConnection[] {first, second}) {
+                c.getWriter().write(ascii("blocking " + i + "\n"));
+                assertEquals("blocking " + i + "\n",
+                        new String(c.getReader().readLine().get(WAIT, TimeUnit.SECONDS), US_ASCII));
+            }
+        }
+        first.getWriter().close();
+        second.getWriter().close();
+        server.close();
+        server.closeClients();
+        server.waitClosed().get(WAIT, TimeUnit.SECONDS);
+        threads.shutdown();
+    }
+
+    @Test
     void loopbackEchoWithAJavaHandler() throws Exception {
         FutureServer server = FutureStreams.startServer("127.0.0.1", 0, FutureStreamsTest::echo).get(WAIT, TimeUnit.SECONDS);
         FutureConnection connection = FutureStreams.openConnection("127.0.0.1", port(server)).get(WAIT, TimeUnit.SECONDS);

@@ -1,5 +1,6 @@
 package io.aiostreams.samples.kotlin.bench
 
+import io.aiostreams.EventLoop
 import io.aiostreams.IncompleteReadError
 import io.aiostreams.StreamReader
 import io.aiostreams.StreamWriter
@@ -98,14 +99,14 @@ object StreamsBench {
         writer.waitClosed()
     }
 
-    /** Runs [workload] once against 127.0.0.1:[port] and returns its JSON line. */
+    /** Runs [workload] once against 127.0.0.1:[port] on the event loop (`asyncio.run`), and returns its JSON line. */
     @JvmStatic
     fun client(
         workload: String,
         port: Int,
         size: Long,
     ): String =
-        runBlocking {
+        runBlocking(EventLoop.dispatcher) {
             when (workload) {
                 "W1" -> bulk(port, size)
                 "W2" -> lines(port, size.toInt())

@@ -1,0 +1,26 @@
+package io.aiostreams
+
+import io.aiostreams.internal.Loop
+import kotlinx.coroutines.CoroutineDispatcher
+
+/**
+ * The event loop: the one thread that runs the selector every socket of this library is registered with, and every
+ * coroutine dispatched to [dispatcher] (CPython's running loop).
+ *
+ * **Server handlers ([startServer], [startUnixServer]) run on it**, as asyncio runs them on its loop: data reaches a
+ * handler without a thread switch. **Code on the loop must not block**: a blocking call (a `Thread.sleep`, a JDBC
+ * query, a `CompletableFuture.join()`) stalls every connection of the process, exactly as it would stall an asyncio
+ * program. Move such work off the loop with `withContext(Dispatchers.IO) { ... }` (asyncio's `run_in_executor`).
+ * Client code may run anywhere; running it on the loop too (`runBlocking(EventLoop.dispatcher) { ... }`, asyncio's
+ * `asyncio.run(main())`) saves a thread switch per read, which is what latency-bound programs want.
+ *
+ * The Java API never runs user callbacks on the loop: a `FutureClientHandler` is called on the options' executor or
+ * on `Dispatchers.Default`.
+ *
+ * **Python:** `asyncio.get_running_loop()`, as far as running code on it goes; there is one loop per process, made on
+ * first use, on a daemon thread named `aiostreams-loop`.
+ */
+public object EventLoop {
+    /** Runs coroutines on the loop's thread; work dispatched from another thread wakes the loop at once. */
+    public val dispatcher: CoroutineDispatcher get() = Loop.dispatcher
+}
