@@ -27,10 +27,11 @@ CLASSPATH_FILE = os.path.join(ROOT, "samples", "target", "bench.classpath")
 SECOND_JDK = "/usr/lib/jvm/temurin-25-jdk-amd64"
 WORKLOADS = ["W1", "W2", "W3", "W4", "W5"]
 PEERS = ["aiostreams", "ktor", "cpython"]
-JVM_PEERS = {"aiostreams", "ktor"}
+OPTIONAL_PEERS = ["aiostreams-java"]  # the Java API's twin of the aiostreams harness, on request
+JVM_PEERS = {"aiostreams", "ktor", "aiostreams-java"}
 NAMES = {"W1": "bulk", "W2": "lines", "W3": "pingpong", "W4": "churn", "W5": "fanin"}
 FULL = {"W1": 1 << 30, "W2": 5_000_000, "W3": 100_000, "W4": 20_000, "W5": 10_000}
-QUICK = {"W1": 128 << 20, "W2": 500_000, "W3": 4_000, "W4": 500, "W5": 500}
+QUICK = {"W1": 128 << 20, "W2": 500_000, "W3": 4_000, "W4": 400, "W5": 400}
 SIZE_FLAG = {"W1": "--size", "W2": "--n", "W3": "--n", "W4": "--n", "W5": "--conns"}
 # The issue's targets: (peer, minimum ratio aiostreams/peer), higher is better for every ratio printed.
 TARGETS = {
@@ -55,6 +56,19 @@ def build():
         cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
+def needs_build():
+    """True unless the classpath file is newer than every source and build file of the library and the samples."""
+    if not os.path.exists(CLASSPATH_FILE):
+        return True
+    built = os.path.getmtime(CLASSPATH_FILE)
+    for top in ["pom.xml", "lib/pom.xml", "samples/pom.xml", "lib/src/main", "samples/src/main"]:
+        path = os.path.join(ROOT, top)
+        for folder, _, files in os.walk(path) if os.path.isdir(path) else [(ROOT, [], [top])]:
+            if any(os.path.getmtime(os.path.join(folder, f)) > built for f in files):
+                return True
+    return False
+
+
 def classpath():
     with open(CLASSPATH_FILE) as f:
         deps = f.read().strip()
@@ -64,8 +78,9 @@ def classpath():
 def command(peer, java, role, workload, port):
     if peer == "cpython":
         return [sys.executable, PYTHON_PEER, role, "--workload", workload, "--port", str(port)]
+    harness = ["--peer", "aiostreams", "--lang", "java"] if peer == "aiostreams-java" else ["--peer", peer]
     return [java, "-cp", classpath(), "io.aiostreams.samples.Samples", "bench", role,
-            "--workload", workload, "--port", str(port), "--peer", peer]
+            "--workload", workload, "--port", str(port)] + harness
 
 
 def free_port():
@@ -116,21 +131,28 @@ def run_client(peer, java, workload, port, size, timeout):
 
 
 def measure(peer, java, workload, size, runs, timeout):
-    """One server for a peer and workload, and the measured client runs against it.
+    """The measured client runs of one peer on one workload.
 
     A JVM client warms up in its own process first (`--warmup`: the same workload, unmeasured), which also warms up
-    the server; the first JVM run is a warm-up run for the server as a whole and is not counted.
+    the server. W1-W4 share one server per peer, whose first JVM run is an uncounted warm-up run. W5 starts a fresh
+    server for every run, so that the peak RSS it reports (VmHWM, the peak since the server started) belongs to that
+    run's 10,000 connections (and its client's warm-up) alone.
     """
     results = []
-    rounds = (["warm-up"] if peer in JVM_PEERS else []) + [f"run {i + 1}/{runs}" for i in range(runs)]
-    port = free_port()
-    server = subprocess.Popen(command(peer, java, "server", workload, port),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    shared = workload != "W5"
+    rounds = (["warm-up"] if peer in JVM_PEERS and shared else []) + [f"run {i + 1}/{runs}" for i in range(runs)]
+    server = None
+    port = None
     try:
-        wait_listening(port, server)
         for label in rounds:
+            if server is None or not shared:
+                if server is not None:
+                    stop(server)
+                port = free_port()
+                server = subprocess.Popen(command(peer, java, "server", workload, port),
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                wait_listening(port, server)
             result = run_client(peer, java, workload, port, size, timeout)
-            # VmHWM is the server's peak since it started: the warm-up carried the same load.
             result["server_peak_rss_kib"] = peak_rss_kib(server.pid)
             log(f"  {peer:10} {workload} {label:9} {result['value']:.3f} {result['metric']}"
                 + (f" (p50 {result['p50_us']:.0f} us, p99 {result['p99_us']:.0f} us)" if "p50_us" in result else "")
@@ -138,7 +160,8 @@ def measure(peer, java, workload, size, runs, timeout):
             if label != "warm-up":
                 results.append(result)
     finally:
-        stop(server)
+        if server is not None:
+            stop(server)
     return results
 
 
@@ -239,8 +262,10 @@ def main():
     parser.add_argument("--runs", type=int, default=3, help="measured runs per peer and workload (default 3)")
     parser.add_argument("--jdk", action="append", help="a JDK home to run the JVM peers on (repeatable)")
     parser.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated, e.g. W1,W3")
-    parser.add_argument("--peers", default=",".join(PEERS), help="comma-separated subset of " + ",".join(PEERS))
-    parser.add_argument("--no-build", action="store_true", help="use the classes already built")
+    parser.add_argument("--peers", default=",".join(PEERS),
+                        help="comma-separated, from " + ",".join(PEERS + OPTIONAL_PEERS) + " (default: the first three)")
+    parser.add_argument("--no-build", action="store_true",
+                        help="use the classes already built (by default the runner builds them when any source is newer)")
     parser.add_argument("--json", help="also write every result to this file, one JSON line each")
     args = parser.parse_args()
     if args.runs < 3:
@@ -251,7 +276,7 @@ def main():
         if w not in WORKLOADS:
             parser.error(f"unknown workload: {w}")
     for p in peers:
-        if p not in PEERS:
+        if p not in PEERS + OPTIONAL_PEERS:
             parser.error(f"unknown peer: {p}")
 
     fd_limit = raise_fd_limit()
@@ -262,7 +287,7 @@ def main():
     if not args.jdk and not args.quick and os.path.isdir(SECOND_JDK):
         jdks.append(SECOND_JDK)
     javas = [os.path.join(home, "bin", "java") if home else shutil.which("java") for home in jdks]
-    if not args.no_build:
+    if not args.no_build and needs_build():
         build()
 
     started = time.monotonic()
@@ -271,7 +296,7 @@ def main():
         f"Machine: {machine()}; open-file limit {fd_limit}.",
         f"Command: `python3 samples/bench/run.py{' --quick' if args.quick else ''}`"
         f" (sizes: {', '.join(f'{w} {sizes[w]:,}' for w in workloads)}; medians of {args.runs} runs"
-        f"{'; JVM peers: one uncounted warm-up run per server, and every client warms up in-process first' if any(p in JVM_PEERS for p in peers) else ''}).",
+        f"{'; JVM clients warm up in-process first; W1-W4: one server per peer and an uncounted warm-up run; W5: a fresh server per run' if any(p in JVM_PEERS for p in peers) else ''}).",
         "",
     ]
     all_verdicts = []

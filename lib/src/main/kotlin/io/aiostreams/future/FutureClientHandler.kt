@@ -9,6 +9,9 @@ import java.util.concurrent.CompletionStage
  * closed (after what was written is sent); when it completes exceptionally, the error is reported and the connection
  * is closed. **Return `null` for a plain callback**: the connection then stays open until you close the writer.
  *
+ * **It is called on the `StreamOptions` executor, or on `Dispatchers.Default`, never on the event loop**, so it may
+ * block (`join()`); a server whose handlers block needs an executor with a thread for each of them.
+ *
  * **Python:** `client_connected_cb(reader, writer)`, a coroutine function (a stage here) or a plain function (`null`).
  */
 public fun interface FutureClientHandler {

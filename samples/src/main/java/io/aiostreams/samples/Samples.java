@@ -293,7 +293,7 @@ public final class Samples implements Runnable {
 
     @Command(name = "bench", mixinStandardHelpOptions = true,
             description = "The loopback benchmark's server or client (workloads W1-W5, see BENCHMARKS.md).")
-    static final class BenchCommand implements Callable<Integer> {
+    static final class BenchCommand extends Twin implements Callable<Integer> {
         @Parameters(index = "0", description = "server or client.")
         String role;
 
@@ -323,10 +323,16 @@ public final class Samples implements Runnable {
 
         @Override
         public Integer call() {
+            if (peer == Peer.ktor && lang == Lang.java) {
+                throw new CommandLine.ParameterException(new CommandLine(this),
+                        "--lang java: the ktor peer is Kotlin only (--lang applies to the aiostreams peer)");
+            }
             switch (role) {
                 case "server" -> {
                     if (peer == Peer.ktor) {
                         io.aiostreams.samples.kotlin.bench.KtorBench.server(workload, port);
+                    } else if (lang == Lang.java) {
+                        io.aiostreams.samples.java.StreamsBench.server(workload, port);
                     } else {
                         io.aiostreams.samples.kotlin.bench.StreamsBench.server(workload, port);
                     }
@@ -354,8 +360,11 @@ public final class Samples implements Runnable {
         }
 
         private String client(long amount) {
-            return peer == Peer.ktor
-                    ? io.aiostreams.samples.kotlin.bench.KtorBench.client(workload, port, amount)
+            if (peer == Peer.ktor) {
+                return io.aiostreams.samples.kotlin.bench.KtorBench.client(workload, port, amount);
+            }
+            return lang == Lang.java
+                    ? io.aiostreams.samples.java.StreamsBench.client(workload, port, amount)
                     : io.aiostreams.samples.kotlin.bench.StreamsBench.client(workload, port, amount);
         }
     }

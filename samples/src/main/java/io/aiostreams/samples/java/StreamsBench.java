@@ -1,0 +1,225 @@
+package io.aiostreams.samples.java;
+
+import io.aiostreams.IncompleteReadError;
+import io.aiostreams.future.FutureConnection;
+import io.aiostreams.future.FutureServer;
+import io.aiostreams.future.FutureStreamReader;
+import io.aiostreams.future.FutureStreamWriter;
+import io.aiostreams.future.FutureStreams;
+import io.aiostreams.future.StreamOptions;
+import io.aiostreams.samples.kotlin.bench.BenchSpec;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
+
+/** The benchmark workloads on aiostreams' Java API (the Java twin of the Kotlin {@code bench.StreamsBench}). */
+public final class StreamsBench {
+    private static final String PEER = "aiostreams-java";
+    private static final byte[] NEWLINE = {'\n'};
+    private static final CompletableFuture<Boolean> STOP = CompletableFuture.completedFuture(false);
+
+    private StreamsBench() {}
+
+    /**
+     * Runs {@code step} until it yields false. Steps that complete at once loop here, not through nested callbacks,
+     * so that millions of them never deepen the stack.
+     */
+    static CompletableFuture<Void> loop(Supplier<CompletableFuture<Boolean>> step) {
+        while (true) {
+            CompletableFuture<Boolean> next = step.get();
+            if (!next.isDone()) {
+                return next.thenCompose(more -> more ? loop(step) : CompletableFuture.completedFuture(null));
+            }
+            if (!next.join()) {
+                return CompletableFuture.completedFuture(null);
+            }
+        }
+    }
+
+    /** Serves {@code workload} on 127.0.0.1:{@code port} until the process is killed. */
+    public static void server(String workload, int port) {
+        FutureServer server = FutureStreams.startServer(BenchSpec.HOST, port, (reader, writer) -> switch (workload) {
+            case "W1" -> serveBulk(reader, writer);
+            case "W2" -> serveLines(reader, writer);
+            case "W3", "W5" -> servePingPong(reader, writer);
+            case "W4" -> serveChurn(reader, writer);
+            default -> throw new IllegalArgumentException("unknown workload: " + workload + " (W1 to W5)");
+        }, new StreamOptions().backlog(BenchSpec.BACKLOG)).join();
+        server.serveForever().join();
+    }
+
+    private static CompletableFuture<Void> reply(FutureStreamWriter writer, byte[] data) {
+        writer.write(data);
+        return writer.drain().thenCompose(ignored -> {
+            writer.close();
+            return writer.waitClosed();
+        });
+    }
+
+    private static CompletableFuture<Void> serveBulk(FutureStreamReader reader, FutureStreamWriter writer) {
+        long[] count = {0};
+        return loop(() -> reader.read(BenchSpec.CHUNK).thenApply(data -> {
+            count[0] += data.length;
+            return data.length > 0;
+        })).thenCompose(ignored -> reply(writer, ByteBuffer.allocate(8).putLong(count[0]).array()));
+    }
+
+    private static CompletableFuture<Void> serveLines(FutureStreamReader reader, FutureStreamWriter writer) {
+        long[] count = {0};
+        return loop(() -> reader.readLine().thenApply(line -> {
+            if (line.length == 0) {
+                return false;
+            }
+            count[0]++;
+            return true;
+        })).thenCompose(ignored -> reply(writer, (count[0] + "\n").getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    private static CompletableFuture<Void> servePingPong(FutureStreamReader reader, FutureStreamWriter writer) {
+        return loop(() -> reader.readUntil(NEWLINE).handle((message, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+                if (cause instanceof IncompleteReadError e && e.getPartial().length == 0) {
+                    return STOP;
+                }
+                throw new CompletionException(cause);
+            }
+            writer.write(message);
+            return writer.drain().thenApply(ignored -> true);
+        }).thenCompose(next -> next)).whenComplete((ignored, error) -> writer.close());
+    }
+
+    private static CompletableFuture<Void> serveChurn(FutureStreamReader reader, FutureStreamWriter writer) {
+        return reader.readLine().thenCompose(line -> reply(writer, line));
+    }
+
+    /** Runs {@code workload} once against 127.0.0.1:{@code port} and returns its JSON line. */
+    public static String client(String workload, int port, long size) {
+        return switch (workload) {
+            case "W1" -> bulk(port, size);
+            case "W2" -> lines(port, (int) size);
+            case "W3" -> pingPong(port, (int) size);
+            case "W4" -> churn(port, (int) size);
+            case "W5" -> fanIn(port, (int) size);
+            default -> throw new IllegalArgumentException("unknown workload: " + workload + " (W1 to W5)");
+        };
+    }
+
+    private static FutureConnection connect(int port) {
+        return FutureStreams.openConnection(BenchSpec.HOST, port).join();
+    }
+
+    private static String bulk(int port, long size) {
+        byte[] chunk = new byte[BenchSpec.CHUNK];
+        Arrays.fill(chunk, (byte) 'b');
+        long start = System.nanoTime();
+        FutureConnection c = connect(port);
+        for (long left = size; left > 0; left -= BenchSpec.CHUNK) {
+            c.getWriter().write(left >= BenchSpec.CHUNK ? chunk : Arrays.copyOf(chunk, (int) left));
+            c.getWriter().drain().join();
+        }
+        c.getWriter().writeEof();
+        long count = ByteBuffer.wrap(c.getReader().readExactly(8).join()).getLong();
+        double seconds = BenchSpec.secondsSince(start);
+        c.getWriter().close();
+        BenchSpec.check(count == size, "server counted " + count + " bytes, sent " + size);
+        return BenchSpec.json(PEER, "W1", "MiB/s", size / 1048576.0 / seconds, Map.of("bytes", size, "seconds", seconds));
+    }
+
+    private static String lines(int port, int n) {
+        byte[] batch = BenchSpec.lines(BenchSpec.LINES_PER_WRITE);
+        long start = System.nanoTime();
+        FutureConnection c = connect(port);
+        for (int left = n; left > 0; left -= BenchSpec.LINES_PER_WRITE) {
+            c.getWriter().write(left >= BenchSpec.LINES_PER_WRITE ? batch : BenchSpec.lines(left));
+            c.getWriter().drain().join();
+        }
+        c.getWriter().writeEof();
+        long count = Long.parseLong(new String(c.getReader().readLine().join(), StandardCharsets.US_ASCII).trim());
+        double seconds = BenchSpec.secondsSince(start);
+        c.getWriter().close();
+        BenchSpec.check(count == n, "server counted " + count + " lines, sent " + n);
+        return BenchSpec.json(PEER, "W2", "lines/s", n / seconds, Map.of("lines", n, "seconds", seconds));
+    }
+
+    private static String pingPong(int port, int n) {
+        FutureConnection c = connect(port);
+        byte[] message = BenchSpec.message();
+        long[] times = new long[n];
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            long t = System.nanoTime();
+            c.getWriter().write(message);
+            c.getWriter().drain().join();
+            byte[] reply = c.getReader().readExactly(message.length).join();
+            times[i] = System.nanoTime() - t;
+            BenchSpec.check(Arrays.equals(reply, message), "the echoed message differs");
+        }
+        double seconds = BenchSpec.secondsSince(start);
+        c.getWriter().close();
+        c.getWriter().waitClosed().join();
+        Arrays.sort(times);
+        return BenchSpec.json(PEER, "W3", "round_trips/s", n / seconds, Map.of(
+                "p50_us", BenchSpec.percentile(times, 0.50) / 1000.0,
+                "p99_us", BenchSpec.percentile(times, 0.99) / 1000.0,
+                "round_trips", n,
+                "seconds", seconds));
+    }
+
+    private static String churn(int port, int n) {
+        byte[] ping = "ping\n".getBytes(StandardCharsets.US_ASCII);
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            FutureConnection c = connect(port);
+            c.getWriter().write(ping);
+            byte[] line = c.getReader().readLine().join();
+            BenchSpec.check(Arrays.equals(line, ping), "unexpected reply " + new String(line, StandardCharsets.US_ASCII));
+            c.getWriter().close();
+            c.getWriter().waitClosed().join();
+        }
+        double seconds = BenchSpec.secondsSince(start);
+        return BenchSpec.json(PEER, "W4", "conns/s", n / seconds, Map.of("connections", n, "seconds", seconds));
+    }
+
+    private static CompletableFuture<Void> pingPongAsync(FutureConnection c, int n) {
+        byte[] message = BenchSpec.message();
+        int[] left = {n};
+        return loop(() -> {
+            if (left[0]-- == 0) {
+                return STOP;
+            }
+            c.getWriter().write(message);
+            return c.getWriter().drain()
+                    .thenCompose(ignored -> c.getReader().readExactly(message.length))
+                    .thenApply(reply -> {
+                        BenchSpec.check(Arrays.equals(reply, message), "the echoed message differs");
+                        return true;
+                    });
+        });
+    }
+
+    private static String fanIn(int port, int conns) {
+        long start = System.nanoTime();
+        List<CompletableFuture<FutureConnection>> opening = new ArrayList<>();
+        for (int i = 0; i < conns; i++) {
+            opening.add(FutureStreams.openConnection(BenchSpec.HOST, port));
+        }
+        List<FutureConnection> connections = opening.stream().map(CompletableFuture::join).toList();
+        CompletableFuture.allOf(connections.stream()
+                .map(c -> pingPongAsync(c, BenchSpec.FANIN_ROUND_TRIPS))
+                .toArray(CompletableFuture[]::new)).join();
+        connections.forEach(c -> c.getWriter().close());
+        CompletableFuture.allOf(connections.stream()
+                .map(c -> c.getWriter().waitClosed())
+                .toArray(CompletableFuture[]::new)).join();
+        double seconds = BenchSpec.secondsSince(start);
+        return BenchSpec.json(PEER, "W5", "seconds", seconds,
+                Map.of("connections", conns, "round_trips_each", BenchSpec.FANIN_ROUND_TRIPS));
+    }
+}
