@@ -2,7 +2,7 @@
 
 package io.aiostreams
 
-import io.aiostreams.internal.Selector
+import io.aiostreams.internal.Loop
 import io.aiostreams.internal.ServerEngine
 import io.aiostreams.internal.TlsConfig
 import io.aiostreams.internal.connectTcp
@@ -112,7 +112,7 @@ public suspend fun openUnixConnection(
     checkLimit(limit)
     val tls = TlsConfig.of(ssl, serverHostname, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
     require(tls == null || serverHostname != null) { "You must set server_hostname when using ssl without a host" }
-    val raw = endpointOf(aSocket(Selector.manager).tcp().connect(UnixSocketAddress(path)), direct = true)
+    val raw = endpointOf(aSocket(Loop.selector).tcp().connect(UnixSocketAddress(path)), direct = true)
     return connectionOf(tls?.client(raw, null, 0) ?: raw, limit)
 }
 

@@ -121,7 +121,7 @@ class TlsPeersSpec :
                 TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm()).apply { init(store) }
                     .trustManagers.first() as X509TrustManager
             val raw = aSocket(
-                io.aiostreams.internal.Selector.manager,
+                io.aiostreams.internal.Loop.selector,
             ).tcp().connect(InetSocketAddress("127.0.0.1", server.port))
             val secured =
                 raw.tls(Dispatchers.IO) {

@@ -64,7 +64,7 @@ class UnixAndWrappingSpec :
         test("aKtorSocketWrappedGetsPythonSemantics") {
             val server = echoServer()
             val socket = aSocket(
-                io.aiostreams.internal.Selector.manager,
+                io.aiostreams.internal.Loop.selector,
             ).tcp().connect(InetSocketAddress("127.0.0.1", server.port))
             val (reader, writer) = openConnection(socket, limit = 8)
             writer.write("short\nway too long\n".ascii())

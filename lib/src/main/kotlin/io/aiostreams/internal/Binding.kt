@@ -45,7 +45,7 @@ private suspend fun bindOne(
     var failure: Exception? = null
     for (candidate in tries) {
         try {
-            return aSocket(Selector.manager).tcp().bind(InetSocketAddress(candidate, port)) {
+            return aSocket(Loop.selector).tcp().bind(InetSocketAddress(candidate, port)) {
                 this.reuseAddress = reuseAddress
                 this.reusePort = reusePort
                 backlogSize = backlog

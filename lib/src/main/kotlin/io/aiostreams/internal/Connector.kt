@@ -161,7 +161,7 @@ private suspend fun connectOne(
 ): Endpoint {
     if (localAddress == null) {
         val socket =
-            aSocket(Selector.manager).tcp().connect(InetSocketAddress(address.hostAddress, port)) {
+            aSocket(Loop.selector).tcp().connect(InetSocketAddress(address.hostAddress, port)) {
                 noDelay = true
                 if (keepAlive != null) this.keepAlive = keepAlive
             }

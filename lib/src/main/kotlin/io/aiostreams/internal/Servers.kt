@@ -38,7 +38,7 @@ internal suspend fun serveUnix(
     require(backlog > 0) { "backlog <= 0: $backlog" }
     val file = Paths.get(path)
     UnixSocketFile.removeStale(file)
-    val listener = aSocket(Selector.manager).tcp().bind(UnixSocketAddress(path)) { backlogSize = backlog }
+    val listener = aSocket(Loop.selector).tcp().bind(UnixSocketAddress(path)) { backlogSize = backlog }
     val engine = ServerEngine(listOf(listener), null, opener, exceptionHandler, UnixSocketFile(file), tls)
     if (startServing) engine.startServing()
     return Server(engine)

@@ -4,7 +4,6 @@ import io.aiostreams.Connection
 import io.aiostreams.StreamReader
 import io.aiostreams.StreamWriter
 import io.ktor.network.selector.Selectable
-import io.ktor.network.selector.SelectorManager
 import io.ktor.network.sockets.Socket
 import io.ktor.network.sockets.openReadChannel
 import io.ktor.network.sockets.openWriteChannel
@@ -14,11 +13,6 @@ import io.ktor.utils.io.ByteWriteChannel
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.cancel
 import java.nio.channels.SocketChannel
-
-/** The one selector loop every socket of the process shares: the [Loop]'s. */
-internal object Selector {
-    val manager: SelectorManager get() = Loop.selector
-}
 
 /**
  * A connected byte stream, whatever made it: its two channels, what `getExtraInfo` reports, and how to close it
@@ -93,7 +87,7 @@ internal fun endpointOf(
 private fun directWire(socket: Socket): SocketWire? {
     val selectable = socket as? Selectable ?: return null
     val channel = selectable.channel as? SocketChannel ?: return null
-    return SocketWire(selectable, channel, Selector.manager)
+    return SocketWire(selectable, channel, Loop.selector)
 }
 
 /** Any channel pair as an endpoint: closing cancels the input (the output is closed by the transport). */

@@ -126,6 +126,7 @@ internal class StreamTransport(
         what: String,
     ): Boolean {
         var pausedNow = false
+        var queued = false
         var failure: Throwable? = null
         synchronized(lock) {
             check(!eofRequested) { "Cannot call $what() after write_eof()" }
@@ -141,6 +142,7 @@ internal class StreamTransport(
             }
             if (failure == null && sent < data.size) {
                 pending.write(data, sent, data.size)
+                queued = true
                 if (!writingPaused && bufferSizeLocked() > high) {
                     writingPaused = true
                     pausedNow = true
@@ -152,7 +154,7 @@ internal class StreamTransport(
             fail(connectionError(it))
             return true
         }
-        if (pausedNow || synchronized(lock) { pending.size > 0 }) writeSignal.trySend(Unit)
+        if (queued) writeSignal.trySend(Unit)
         if (pausedNow) sink.writingPaused()
         return true
     }

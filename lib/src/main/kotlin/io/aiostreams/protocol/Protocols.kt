@@ -5,8 +5,8 @@ package io.aiostreams.protocol
 import io.aiostreams.Server
 import io.aiostreams.internal.DatagramEngine
 import io.aiostreams.internal.Endpoint
+import io.aiostreams.internal.Loop
 import io.aiostreams.internal.ProtocolSink
-import io.aiostreams.internal.Selector
 import io.aiostreams.internal.ServerEngine
 import io.aiostreams.internal.TlsConfig
 import io.aiostreams.internal.UnixSocketFile
@@ -72,7 +72,7 @@ public suspend fun <P : Protocol> createUnixConnection(
     protocolFactory: () -> P,
     path: String,
 ): ProtocolConnection<P> {
-    val endpoint = endpointOf(aSocket(Selector.manager).tcp().connect(UnixSocketAddress(path)), direct = true)
+    val endpoint = endpointOf(aSocket(Loop.selector).tcp().connect(UnixSocketAddress(path)), direct = true)
     return served(endpoint, protocolFactory)
 }
 
@@ -185,7 +185,7 @@ public suspend fun <P : DatagramProtocol> createDatagramEndpoint(
         this.reusePort = reusePort
         broadcast = allowBroadcast
     }
-    val udp = aSocket(Selector.manager).udp()
+    val udp = aSocket(Loop.selector).udp()
     val protocol = protocolFactory()
     val engine =
         if (remoteAddress != null) {

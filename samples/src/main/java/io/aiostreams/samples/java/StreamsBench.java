@@ -164,12 +164,7 @@ public final class StreamsBench {
         double seconds = BenchSpec.secondsSince(start);
         c.getWriter().close();
         c.getWriter().waitClosed().join();
-        Arrays.sort(times);
-        return BenchSpec.json(PEER, "W3", "round_trips/s", n / seconds, Map.of(
-                "p50_us", BenchSpec.percentile(times, 0.50) / 1000.0,
-                "p99_us", BenchSpec.percentile(times, 0.99) / 1000.0,
-                "round_trips", n,
-                "seconds", seconds));
+        return BenchSpec.pingPongJson(PEER, seconds, times);
     }
 
     private static String churn(int port, int n) {
@@ -219,7 +214,6 @@ public final class StreamsBench {
                 .map(c -> c.getWriter().waitClosed())
                 .toArray(CompletableFuture[]::new)).join();
         double seconds = BenchSpec.secondsSince(start);
-        return BenchSpec.json(PEER, "W5", "seconds", seconds,
-                Map.of("connections", conns, "round_trips_each", BenchSpec.FANIN_ROUND_TRIPS));
+        return BenchSpec.fanInJson(PEER, conns, seconds);
     }
 }

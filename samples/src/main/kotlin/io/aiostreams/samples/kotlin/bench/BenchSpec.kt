@@ -97,6 +97,45 @@ object BenchSpec {
             else -> "\"$v\""
         }
 
+    /** W3's JSON line: round trips per second, and p50 / p99 of the round-trip [times] (nanoseconds, sorted here). */
+    @JvmStatic
+    fun pingPongJson(
+        peer: String,
+        seconds: Double,
+        times: LongArray,
+    ): String {
+        times.sort()
+        return json(
+            peer,
+            "W3",
+            "round_trips/s",
+            times.size / seconds,
+            mapOf(
+                "p50_us" to percentile(times, 0.50) / 1000.0,
+                "p99_us" to percentile(times, 0.99) / 1000.0,
+                "round_trips" to times.size,
+                "seconds" to seconds,
+            ),
+        )
+    }
+
+    /** W5's JSON line: the total [seconds] for [conns] connections. */
+    @JvmStatic
+    fun fanInJson(
+        peer: String,
+        conns: Int,
+        seconds: Double,
+    ): String = json(
+        peer,
+        "W5",
+        "seconds",
+        seconds,
+        mapOf(
+            "connections" to conns,
+            "round_trips_each" to FANIN_ROUND_TRIPS,
+        ),
+    )
+
     /** Seconds since [startNanos] on the monotonic clock. */
     @JvmStatic
     fun secondsSince(startNanos: Long): Double = (System.nanoTime() - startNanos) / 1e9

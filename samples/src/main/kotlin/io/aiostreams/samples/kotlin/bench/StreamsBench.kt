@@ -196,19 +196,7 @@ object StreamsBench {
         val seconds = secondsSince(start)
         writer.close()
         writer.waitClosed()
-        times.sort()
-        return BenchSpec.json(
-            PEER,
-            "W3",
-            "round_trips/s",
-            n / seconds,
-            mapOf(
-                "p50_us" to BenchSpec.percentile(times, 0.50) / 1000.0,
-                "p99_us" to BenchSpec.percentile(times, 0.99) / 1000.0,
-                "round_trips" to n,
-                "seconds" to seconds,
-            ),
-        )
+        return BenchSpec.pingPongJson(PEER, seconds, times)
     }
 
     private suspend fun churn(
@@ -241,13 +229,7 @@ object StreamsBench {
             connections.forEach { it.writer.waitClosed() }
         }
         val seconds = secondsSince(start)
-        return BenchSpec.json(
-            PEER,
-            "W5",
-            "seconds",
-            seconds,
-            mapOf("connections" to conns, "round_trips_each" to FANIN_ROUND_TRIPS),
-        )
+        return BenchSpec.fanInJson(PEER, conns, seconds)
     }
 
     private val NEWLINE = byteArrayOf('\n'.code.toByte())
