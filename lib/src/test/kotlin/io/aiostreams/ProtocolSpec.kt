@@ -11,12 +11,17 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.types.shouldBeSameInstanceAs
 import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
 import kotlinx.coroutines.delay
+import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
 import java.io.ByteArrayOutputStream
 import java.net.InetSocketAddress
 import java.nio.file.Files
 import java.util.Collections
+import java.util.concurrent.CountDownLatch
+import java.util.concurrent.TimeUnit
 
 /** Records every callback, in order, and what arrived. */
 open class RecordingProtocol(
@@ -183,6 +188,32 @@ class ProtocolSpec :
             writer.close()
             server.close()
             withTimeout(10_000) { server.waitClosed() }
+        }
+
+        test("waitClosedCountsAConnectionAcceptedBeforeCloseButStillOpening") {
+            // The factory runs between accept and the connection's registration: close() lands in that window.
+            val inFactory = CountDownLatch(1)
+            val release = CountDownLatch(1)
+            val made = CompletableDeferred<RecordingProtocol>()
+            val server =
+                createServer({
+                    inFactory.countDown()
+                    release.await(10, TimeUnit.SECONDS)
+                    RecordingProtocol().also { made.complete(it) }
+                }, "127.0.0.1", 0)
+            val (reader, writer) = openConnection("127.0.0.1", server.tcpPort)
+            withContext(Dispatchers.IO) { inFactory.await(10, TimeUnit.SECONDS) } shouldBe true
+            server.close()
+            val closed = async { server.waitClosed() }
+            delay(200)
+            closed.isCompleted shouldBe false
+            release.countDown()
+            withTimeout(10_000) { made.await() }
+            delay(200)
+            closed.isCompleted shouldBe false
+            writer.close()
+            reader.read() shouldBe ByteArray(0)
+            withTimeout(10_000) { closed.await() }
         }
 
         test("unixProtocolServerAndClient") {

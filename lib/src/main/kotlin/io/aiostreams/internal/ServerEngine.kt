@@ -47,6 +47,9 @@ internal class ServerEngine(
     private val acceptScope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
     private val handlerScope = CoroutineScope(SupervisorJob() + Loop.dispatcher)
     private val clients = LinkedHashSet<StreamTransport>()
+
+    /** Accepted connections not yet in [clients] (opening, or in the TLS handshake): [waitClosed] waits for them too. */
+    private var opening = 0
     private var serving = false
     private var closed = false
     private var forever: CompletableDeferred<Unit>? = null
@@ -83,6 +86,16 @@ internal class ServerEngine(
     }
 
     private fun accepted(socket: Socket) {
+        val counted =
+            synchronized(lock) {
+                if (!closed) opening++
+                !closed
+            }
+        if (!counted) {
+            // Accepted in the instant the server closed: CPython stops accepting at close(), so it is dropped.
+            socket.close()
+            return
+        }
         if (keepAlive != null) {
             ((socket as? Selectable)?.channel as? SocketChannel)?.setOption(
                 StandardSocketOptions.SO_KEEPALIVE,
@@ -99,9 +112,9 @@ internal class ServerEngine(
             val secured =
                 try {
                     tls.server(raw)
-                } catch (e: CancellationException) {
-                    throw e
-                } catch (e: Exception) {
+                } catch (e: Throwable) {
+                    opened(null)
+                    if (e !is Exception || e is CancellationException) throw e
                     log.debug("TLS handshake with {} failed", raw.extra["peername"], e)
                     return@launch
                 }
@@ -110,12 +123,27 @@ internal class ServerEngine(
     }
 
     private fun serve(endpoint: Endpoint) {
-        val transport = opener.open(endpoint, handlerScope, ::report) ?: return
-        synchronized(lock) { clients += transport }
-        transport.closed.invokeOnCompletion {
+        val transport =
+            try {
+                opener.open(endpoint, handlerScope, ::report)
+            } catch (e: Throwable) {
+                opened(null)
+                throw e
+            }
+        opened(transport)
+    }
+
+    /** Moves a connection from [opening] to [clients] (or drops it when it could not be opened). */
+    private fun opened(transport: StreamTransport?) {
+        synchronized(lock) {
+            opening--
+            if (transport != null) clients += transport
+        }
+        transport?.closed?.invokeOnCompletion {
             synchronized(lock) { clients -= transport }
             checkIdle()
         }
+        checkIdle()
     }
 
     private fun report(error: Throwable) {
@@ -143,7 +171,7 @@ internal class ServerEngine(
     }
 
     private fun checkIdle() {
-        if (synchronized(lock) { closed && clients.isEmpty() }) idle.complete(Unit)
+        if (synchronized(lock) { closed && opening == 0 && clients.isEmpty() }) idle.complete(Unit)
     }
 
     suspend fun waitClosed() {
