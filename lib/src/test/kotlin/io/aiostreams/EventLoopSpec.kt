@@ -7,6 +7,7 @@ import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
@@ -45,6 +46,29 @@ class EventLoopSpec :
                     .toSet()
                     .size shouldBe 200
             }
+            server.close()
+            server.waitClosed()
+        }
+
+        test("workDispatchedOnTheLoopFromTheLoopRunsWithoutWaitingForSocketEvents") {
+            // A coroutine started from a coroutine on the loop, while no socket has anything to say: each generation
+            // must run at the loop's next turn, not when select() next returns. Twenty generations within two
+            // seconds is a liveness check (a select that waits out a timeout per generation takes several seconds).
+            val server = echoServer()
+            val generations = 20
+            var reached = 0
+            withTimeout(2_000) {
+                withContext(EventLoop.dispatcher) {
+                    fun spawn(generation: Int) {
+                        launch {
+                            reached = generation
+                            if (generation < generations) spawn(generation + 1)
+                        }
+                    }
+                    spawn(1)
+                }
+            }
+            reached shouldBe generations
             server.close()
             server.waitClosed()
         }

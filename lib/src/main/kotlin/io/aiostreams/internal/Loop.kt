@@ -1,99 +1,197 @@
 package io.aiostreams.internal
 
-import io.ktor.network.selector.InterestSuspensionsMap
 import io.ktor.network.selector.SelectInterest
 import io.ktor.network.selector.Selectable
 import io.ktor.network.selector.SelectorManager
+import kotlinx.coroutines.CancellableContinuation
 import kotlinx.coroutines.CoroutineDispatcher
-import kotlinx.coroutines.launch
-import java.nio.ByteBuffer
-import java.nio.channels.Pipe
-import java.nio.channels.SelectableChannel
-import java.util.concurrent.Executors
+import kotlinx.coroutines.CoroutineName
+import kotlinx.coroutines.suspendCancellableCoroutine
+import java.io.IOException
+import java.nio.channels.ClosedChannelException
+import java.nio.channels.SelectionKey
+import java.nio.channels.Selector
+import java.nio.channels.spi.SelectorProvider
 import java.util.concurrent.atomic.AtomicBoolean
 import kotlin.coroutines.CoroutineContext
+import kotlin.coroutines.resume
+import kotlin.coroutines.resumeWithException
 
 /**
- * The process's event loop (CPython's one loop per thread): one thread that runs Ktor's selector loop and every
- * coroutine dispatched to it. Server handlers run here, so a socket's data reaches its handler without changing
- * threads; work dispatched from another thread wakes the selector through a pipe.
+ * The process's event loop (CPython's `BaseEventLoop._run_once`, one loop per process): one thread that runs the
+ * coroutines dispatched to it and polls one NIO [Selector] for every socket of the library, as Ktor's
+ * [SelectorManager]. Each turn runs the tasks that were ready when it began, then selects: without waiting when more
+ * tasks are ready, else until a socket is ready or another thread dispatches work ([Selector.wakeup]).
  *
- * Ktor's loop yields to its dispatcher before every `select`: on this one thread a yield runs what is queued and
- * costs nothing more, where a shared pool (`Dispatchers.IO`) could hand the loop to another thread each time.
+ * A socket waiting for an event is resumed right inside the turn that saw it; where it runs next is its own
+ * dispatcher's choice (the read pumps run on, in the loop; a handler is queued for the same turn's tasks).
  */
 internal object Loop {
-    @Volatile private var thread: Thread? = null
-    private val executor = Executors.newSingleThreadExecutor { task -> loopThread(task) }
-    private val pipe: Pipe = Pipe.open()
-    private val wakePending = AtomicBoolean()
+    private val nio: Selector = SelectorProvider.provider().openSelector()
+    private val lock = Any()
+    private var ready = ArrayDeque<Runnable>()
+    private var running = ArrayDeque<Runnable>()
+
+    /** Sockets whose interest changed on another thread: registered by the loop before it next selects. */
+    private val interests = ArrayDeque<Selectable>()
+
+    /** Set by the first dispatch from another thread since the loop last woke: one `wakeup()` per turn at most. */
+    private val wakeRequested = AtomicBoolean()
 
     /** Runs coroutines on the loop's thread. */
     val dispatcher: CoroutineDispatcher = LoopDispatcher()
 
     /** The one selector every socket of the process shares. */
-    val selector: SelectorManager by lazy { SelectorManager(dispatcher).also(::watchWakeups) }
+    val selector: SelectorManager = LoopSelector()
 
-    private fun loopThread(task: Runnable): Thread =
-        Thread(task, "aiostreams-loop").also {
-            it.isDaemon = true
-            thread = it
+    private val thread: Thread =
+        Thread(::run, "aiostreams-loop").apply {
+            isDaemon = true
+            start()
         }
+
+    private fun inLoop(): Boolean = Thread.currentThread() === thread
+
+    private fun enqueue(task: Runnable) {
+        synchronized(lock) { ready.addLast(task) }
+        if (!inLoop()) wake()
+    }
+
+    private fun wake() {
+        if (!wakeRequested.getAndSet(true)) nio.wakeup()
+    }
+
+    private fun run() {
+        while (true) {
+            try {
+                turn()
+            } catch (e: Throwable) {
+                // A task's own failure; coroutines report theirs themselves. The loop must outlive it.
+                thread.uncaughtExceptionHandler?.uncaughtException(thread, e)
+            }
+        }
+    }
+
+    private fun turn() {
+        val batch =
+            synchronized(lock) {
+                val taken = ready
+                ready = running
+                running = taken
+                taken
+            }
+        while (true) {
+            val task = batch.removeFirstOrNull() ?: break
+            task.run()
+        }
+        registerPublished()
+        val more = synchronized(lock) { ready.isNotEmpty() || interests.isNotEmpty() }
+        if (more) nio.selectNow() else nio.select()
+        // Any dispatch from now on wakes the next select; its task is queued before it looks at this flag.
+        wakeRequested.set(false)
+        val selected = nio.selectedKeys()
+        if (selected.isEmpty()) return
+        val keys = selected.iterator()
+        while (keys.hasNext()) {
+            val key = keys.next()
+            keys.remove()
+            onReady(key)
+        }
+    }
+
+    private fun registerPublished() {
+        while (true) {
+            val selectable = synchronized(lock) { interests.removeFirstOrNull() } ?: return
+            register(selectable)
+        }
+    }
+
+    /** Makes the selector watch what [selectable] is interested in now (on the loop's thread only). */
+    private fun register(selectable: Selectable) {
+        try {
+            val channel = selectable.channel
+            val ops = selectable.interestedOps
+            val key = channel.keyFor(nio)
+            if (key == null || !key.isValid) {
+                if (ops != 0) channel.register(nio, ops, selectable)
+            } else if (key.interestOps() != ops) {
+                key.interestOps(ops)
+            }
+        } catch (e: Throwable) {
+            selectable.channel.keyFor(nio)?.cancel()
+            failAll(selectable, e)
+        }
+    }
+
+    private fun onReady(key: SelectionKey) {
+        val selectable = key.attachment() as? Selectable
+        if (selectable == null) {
+            key.cancel()
+            return
+        }
+        try {
+            val readyOps = key.readyOps()
+            // Interest is cleared before waking anyone: a resumed reader may ask for the same interest again at once.
+            val interestOps = key.interestOps()
+            val left = interestOps and readyOps.inv()
+            if (left != interestOps) key.interestOps(left)
+            selectable.suspensions.invokeForEachPresent(readyOps) { resume(Unit) }
+        } catch (e: Throwable) {
+            key.cancel()
+            failAll(selectable, e)
+        }
+    }
+
+    private fun failAll(
+        selectable: Selectable,
+        cause: Throwable,
+    ) {
+        selectable.suspensions.invokeForEachPresent { resumeWithException(cause) }
+    }
 
     private class LoopDispatcher : CoroutineDispatcher() {
         override fun dispatch(
             context: CoroutineContext,
             block: Runnable,
-        ) {
-            executor.execute(block)
-            if (Thread.currentThread() !== thread) wake()
-        }
+        ) = enqueue(block)
 
         override fun toString(): String = "aiostreams-loop"
     }
 
-    /** Makes the selector return from `select`, so that the loop runs what was queued from another thread. */
-    private fun wake() {
-        if (wakePending.compareAndSet(false, true)) pipe.sink().write(ByteBuffer.wrap(WAKE))
-    }
+    /** Ktor's view of the loop: its sockets wait here for readiness. */
+    private class LoopSelector : SelectorManager {
+        override val coroutineContext: CoroutineContext = dispatcher + CoroutineName("aiostreams-selector")
+        override val provider: SelectorProvider = nio.provider()
 
-    /**
-     * Keeps the wake-up pipe registered for good. It is also what keeps Ktor's loop selecting while no socket waits:
-     * a channel closed while registered keeps its descriptor (and, for a socket, its connection) until the next
-     * select, and Ktor's loop stops selecting when no interest is left.
-     */
-    private fun watchWakeups(manager: SelectorManager) {
-        val source = pipe.source().apply { configureBlocking(false) }
-        val wakeups = PipeSelectable(source)
-        manager.launch {
-            val drain = ByteBuffer.allocate(64)
-            while (true) {
-                manager.select(wakeups, SelectInterest.READ)
-                // Drain first, then allow the next write: a wake-up written in between is never lost.
-                do {
-                    drain.clear()
-                } while (source.read(drain) > 0)
-                wakePending.set(false)
+        override suspend fun select(
+            selectable: Selectable,
+            interest: SelectInterest,
+        ) {
+            if (selectable.isClosed) throw IOException("Selectable is already closed")
+            check(selectable.interestedOps and interest.flag != 0) {
+                "select($interest) on a socket not interested in it: ${selectable.interestedOps}"
+            }
+            suspendCancellableCoroutine { continuation: CancellableContinuation<Unit> ->
+                selectable.suspensions.addSuspension(interest, continuation)
+                if (inLoop()) {
+                    register(selectable)
+                } else {
+                    synchronized(lock) { interests.addLast(selectable) }
+                    wake()
+                }
             }
         }
-    }
 
-    private val WAKE = byteArrayOf(1)
+        override fun notifyClosed(selectable: Selectable) {
+            failAll(selectable, ClosedChannelException())
+            // The descriptor of a registered channel is freed when the selector drops its key: at the next select.
+            selectable.channel.keyFor(nio)?.let { key ->
+                key.cancel()
+                if (!inLoop()) wake()
+            }
+        }
 
-    /** The wake-up pipe's reading end, as Ktor's selector wants it. */
-    private class PipeSelectable(
-        override val channel: SelectableChannel,
-    ) : Selectable {
-        override val suspensions = InterestSuspensionsMap()
-        override val isClosed: Boolean get() = false
-        override val interestedOps: Int = SelectInterest.READ.flag
-
-        override fun interestOp(
-            interest: SelectInterest,
-            state: Boolean,
-        ) {}
-
+        /** The loop lives as long as the process. */
         override fun close() {}
-
-        override fun dispose() {}
     }
 }
