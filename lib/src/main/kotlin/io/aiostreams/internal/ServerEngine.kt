@@ -96,13 +96,28 @@ internal class ServerEngine(
             socket.close()
             return
         }
-        if (keepAlive != null) {
-            ((socket as? Selectable)?.channel as? SocketChannel)?.setOption(
-                StandardSocketOptions.SO_KEEPALIVE,
-                keepAlive,
-            )
-        }
-        val raw = endpointOf(socket, direct = true)
+        val raw =
+            try {
+                if (keepAlive != null) {
+                    ((socket as? Selectable)?.channel as? SocketChannel)?.setOption(
+                        StandardSocketOptions.SO_KEEPALIVE,
+                        keepAlive,
+                    )
+                }
+                endpointOf(socket, direct = true)
+            } catch (e: Exception) {
+                // Reset by the peer before it could be set up: dropped, as CPython drops it.
+                log.debug(
+                    "A connection from {} could not be set up",
+                    runCatching {
+                        socket.remoteAddress
+                    }.getOrNull(),
+                    e,
+                )
+                socket.close()
+                opened(null)
+                return
+            }
         if (tls == null) {
             serve(raw)
             return
