@@ -15,6 +15,8 @@ internal class ChannelWire(
 ) : Wire {
     override fun readContext(runsUserCode: Boolean): CoroutineContext = Dispatchers.Default
 
+    override fun resumeContext(runsUserCode: Boolean): CoroutineContext = Dispatchers.Default
+
     override val writeContext: CoroutineContext get() = Dispatchers.Default
 
     override suspend fun receive(deliver: (Buffer, Long) -> Unit): Boolean {

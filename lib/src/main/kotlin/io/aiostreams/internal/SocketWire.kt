@@ -32,6 +32,13 @@ internal class SocketWire(
     override fun readContext(runsUserCode: Boolean): CoroutineContext =
         if (runsUserCode) Dispatchers.Default else Dispatchers.Unconfined
 
+    /**
+     * The loop, for the reader: a resume is dispatched (queued behind the running task, never run inside it), and
+     * the pump goes on where the selector and the server handlers are, not on a pool thread.
+     */
+    override fun resumeContext(runsUserCode: Boolean): CoroutineContext =
+        if (runsUserCode) Dispatchers.Default else Loop.dispatcher
+
     /** A pool thread: the write pump only runs when the socket was full, and a full socket is not latency-bound. */
     override val writeContext: CoroutineContext get() = Dispatchers.Default
 

@@ -96,13 +96,12 @@ internal class StreamTransport(
 
     private suspend fun pumpIn() {
         val wire = wire
+        val resumeContext = wire.resumeContext(sink.runsUserCode)
         try {
             while (true) {
                 // close() stops reading at once (CPython removes the reader), even while this pump is running.
                 currentCoroutineContext().ensureActive()
-                // A resume comes from a reader's thread with the reader's lock held: wait for it on a pool thread, so
-                // that it is never run inside resumeReading().
-                if (readingPaused) withContext(Dispatchers.Default) { while (readingPaused) readSignal.receive() }
+                if (readingPaused) withContext(resumeContext) { while (readingPaused) readSignal.receive() }
                 if (!wire.receive(sink::feed)) break
             }
             // The peer's FIN: end of stream for the reader; a TCP connection stays open for writing (half-close),

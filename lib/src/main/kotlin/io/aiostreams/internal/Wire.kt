@@ -15,6 +15,12 @@ internal interface Wire {
      */
     fun readContext(runsUserCode: Boolean): CoroutineContext
 
+    /**
+     * Where a paused read pump waits to be resumed and goes on from. Never where the resume comes from: a resume is
+     * sent from a reader's thread with the reader's lock held, and must not run the pump inside it.
+     */
+    fun resumeContext(runsUserCode: Boolean): CoroutineContext
+
     /** Where the write pump runs. */
     val writeContext: CoroutineContext
 
