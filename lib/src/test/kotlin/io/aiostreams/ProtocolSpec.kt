@@ -6,6 +6,7 @@ import io.aiostreams.protocol.createConnection
 import io.aiostreams.protocol.createServer
 import io.aiostreams.protocol.createUnixConnection
 import io.aiostreams.protocol.createUnixServer
+import io.aiostreams.testing.TempDirs
 import io.aiostreams.testing.ascii
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
@@ -18,7 +19,6 @@ import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
 import java.io.ByteArrayOutputStream
 import java.net.InetSocketAddress
-import java.nio.file.Files
 import java.util.Collections
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.TimeUnit
@@ -217,7 +217,7 @@ class ProtocolSpec :
         }
 
         test("unixProtocolServerAndClient") {
-            val path = Files.createTempDirectory("aiostreams").resolve("p.sock").toString()
+            val path = TempDirs.create("aiostreams").resolve("p.sock").toString()
             val server =
                 createUnixServer({
                     object : Protocol {

@@ -1,5 +1,6 @@
 package io.aiostreams
 
+import io.aiostreams.testing.TempDirs
 import io.aiostreams.testing.ascii
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
@@ -20,7 +21,7 @@ import java.nio.file.Path
 
 class UnixAndWrappingSpec :
     FunSpec({
-        fun socketPath(): Path = Files.createTempDirectory("aiostreams").resolve("s.sock")
+        fun socketPath(): Path = TempDirs.create("aiostreams").resolve("s.sock")
 
         test("unixServerEchoesAndRemovesItsSocketFileOnClose") {
             val path = socketPath()

@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit
  * a client certificate. Made once per test run, in a temporary folder.
  */
 object TestPki {
-    val dir: Path by lazy { Files.createTempDirectory("aiostreams-pki").also { make(it) } }
+    val dir: Path by lazy { TempDirs.create("aiostreams-pki").also { make(it) } }
 
     val caCert: Path get() = dir.resolve("ca.pem")
     val serverCert: Path get() = dir.resolve("server.pem")

@@ -1,5 +1,6 @@
 package io.aiostreams.samples
 
+import io.aiostreams.testing.TempDirs
 import io.aiostreams.testing.TestPki
 import java.io.File
 import java.net.ServerSocket
@@ -15,7 +16,7 @@ import java.util.concurrent.TimeUnit
 class Nginx : AutoCloseable {
     val httpPort: Int = freePort()
     val httpsPort: Int = freePort()
-    private val dir: Path = Files.createTempDirectory("aiostreams-nginx")
+    private val dir: Path = TempDirs.create("aiostreams-nginx")
     private val process: Process
 
     init {
