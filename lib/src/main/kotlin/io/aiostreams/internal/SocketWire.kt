@@ -42,14 +42,24 @@ internal class SocketWire(
     /** A pool thread: the write pump only runs when the socket was full, and a full socket is not latency-bound. */
     override val writeContext: CoroutineContext get() = Dispatchers.Default
 
+    /** The last read took less than it could: the socket was empty then, and the next read waits for the selector. */
+    private var drained = false
+
     @OptIn(UnsafeIoApi::class)
     override suspend fun receive(deliver: (Buffer, Long) -> Unit): Boolean {
+        // One read per readiness, as CPython's transport: a read that would find the socket empty costs a syscall
+        // per message; the selector (level-triggered) reports at once whatever arrived since.
+        if (drained) {
+            drained = false
+            await(SelectInterest.READ)
+        }
         while (true) {
             val buffer = readBuffer.get()
             buffer.clear()
             val n = channel.read(buffer)
             if (n < 0) return false
             if (n > 0) {
+                drained = n < buffer.capacity()
                 buffer.flip()
                 if (n <= SMALL_READ) {
                     // A small read gets an array of its own size rather than a pooled 8 KiB segment: with thousands
