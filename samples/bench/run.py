@@ -4,8 +4,9 @@
     python3 samples/bench/run.py            # full sizes, on JDK 17 and on JDK 25 when installed (about 20 minutes)
     python3 samples/bench/run.py --quick    # small sizes, default JDK only (under 2 minutes once built)
 
-Peers: aiostreams (this library), ktor (raw ktor-network channels) and cpython (asyncio streams). Each peer's server
-and client are separate processes on 127.0.0.1; JVM peers get a warm-up run against a fresh server first; every
+Peers: aiostreams (this library), ktor (raw ktor-network channels) and cpython (asyncio streams), and nio: the JVM's
+floor on W1 and W3 (a bare NIO selector loop, no library), which bounds what any JVM library can reach here. Each
+peer's server and client are separate processes on 127.0.0.1; JVM peers get a warm-up run against a fresh server first; every
 peer gets --runs measured client runs (at least 3), whose median is reported.
 """
 import argparse
@@ -26,9 +27,11 @@ PYTHON_PEER = os.path.join(ROOT, "samples", "bench", "asyncio_peer.py")
 CLASSPATH_FILE = os.path.join(ROOT, "samples", "target", "bench.classpath")
 SECOND_JDK = "/usr/lib/jvm/temurin-25-jdk-amd64"
 WORKLOADS = ["W1", "W2", "W3", "W4", "W5"]
-PEERS = ["aiostreams", "ktor", "cpython"]
+PEERS = ["aiostreams", "ktor", "cpython", "nio"]
 OPTIONAL_PEERS = ["aiostreams-java"]  # the Java API's twin of the aiostreams harness, on request
-JVM_PEERS = {"aiostreams", "ktor", "aiostreams-java"}
+JVM_PEERS = {"aiostreams", "ktor", "aiostreams-java", "nio"}
+# The JVM's floor (a bare NIO selector loop, no library) implements only the workloads whose targets it bounds.
+PEER_WORKLOADS = {"nio": {"W1", "W3"}}
 NAMES = {"W1": "bulk", "W2": "lines", "W3": "pingpong", "W4": "churn", "W5": "fanin"}
 FULL = {"W1": 1 << 30, "W2": 5_000_000, "W3": 100_000, "W4": 20_000, "W5": 10_000}
 QUICK = {"W1": 128 << 20, "W2": 500_000, "W3": 4_000, "W4": 400, "W5": 400}
@@ -186,6 +189,10 @@ def fmt(workload, value):
     return f"{value:,.0f}"
 
 
+def supports(peer, workload):
+    return workload in PEER_WORKLOADS.get(peer, WORKLOADS)
+
+
 def table(results, peers):
     lines = []
     header = ["workload", "metric"] + peers + [f"aiostreams / {p}" for p in peers if p != "aiostreams"] + ["targets"]
@@ -193,12 +200,16 @@ def table(results, peers):
     lines.append("|" + "---|" * len(header))
     verdicts = []
     for w in WORKLOADS:
-        if not all((p, w) in results for p in peers):
+        present = [p for p in peers if supports(p, w)]
+        if not present or not all((p, w) in results for p in present):
             continue
-        med = {p: median(results[(p, w)], "value") for p in peers}
-        metric = results[(peers[0], w)][0]["metric"]
+        med = {p: median(results[(p, w)], "value") for p in present}
+        metric = results[(present[0], w)][0]["metric"]
         cells = [f"{w} {NAMES[w]}", metric]
         for p in peers:
+            if p not in med:
+                cells.append("—")
+                continue
             cell = fmt(w, med[p])
             if w == "W3":
                 cell += f" (p50 {median(results[(p, w)], 'p50_us'):.0f} / p99 {median(results[(p, w)], 'p99_us'):.0f} µs)"
@@ -207,8 +218,9 @@ def table(results, peers):
                 cell += f" ({rss / 1024:.0f} MiB)"
             cells.append(cell)
         for p in peers:
-            if p != "aiostreams" and "aiostreams" in med:
-                cells.append(f"{advantage(w, med['aiostreams'], med[p]):.2f}×")
+            if p != "aiostreams":
+                both = p in med and "aiostreams" in med
+                cells.append(f"{advantage(w, med['aiostreams'], med[p]):.2f}×" if both else "—")
         goals = []
         for p, goal in TARGETS[w]:
             if p in med and "aiostreams" in med:
@@ -266,7 +278,7 @@ def main():
     parser.add_argument("--jdk", action="append", help="a JDK home to run the JVM peers on (repeatable)")
     parser.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated, e.g. W1,W3")
     parser.add_argument("--peers", default=",".join(PEERS),
-                        help="comma-separated, from " + ",".join(PEERS + OPTIONAL_PEERS) + " (default: the first three)")
+                        help="comma-separated, from " + ",".join(PEERS + OPTIONAL_PEERS) + " (default: the first four)")
     parser.add_argument("--no-build", action="store_true",
                         help="use the classes already built (by default the runner builds them when any source is newer)")
     parser.add_argument("--json", help="also write every result to this file, one JSON line each")
@@ -310,6 +322,8 @@ def main():
         log(f"== {java_version(java)} ({java})")
         for w in workloads:
             for peer in peers:
+                if not supports(peer, w):
+                    continue
                 if peer == "cpython" and (peer, w) in python_results:
                     results[(peer, w)] = python_results[(peer, w)]
                     continue

@@ -289,7 +289,7 @@ public final class Samples implements Runnable {
     }
 
     /** Which implementation a benchmark process runs. */
-    enum Peer { aiostreams, ktor }
+    enum Peer { aiostreams, ktor, nio }
 
     @Command(name = "bench", mixinStandardHelpOptions = true,
             description = "The loopback benchmark's server or client (workloads W1-W5, see BENCHMARKS.md).")
@@ -318,19 +318,22 @@ public final class Samples implements Runnable {
         boolean warmup;
 
         @Option(names = "--peer", defaultValue = "aiostreams",
-                description = "aiostreams, or ktor for the raw ktor-network peer (default: ${DEFAULT-VALUE}).")
+                description = "aiostreams, ktor for the raw ktor-network peer, or nio for the JVM's floor (a bare NIO "
+                        + "selector loop; W1 and W3 only) (default: ${DEFAULT-VALUE}).")
         Peer peer;
 
         @Override
         public Integer call() {
-            if (peer == Peer.ktor && lang == Lang.java) {
+            if (peer != Peer.aiostreams && lang == Lang.java) {
                 throw new CommandLine.ParameterException(new CommandLine(this),
-                        "--lang java: the ktor peer is Kotlin only (--lang applies to the aiostreams peer)");
+                        "--lang java: the " + peer + " peer is Kotlin only (--lang applies to the aiostreams peer)");
             }
             switch (role) {
                 case "server" -> {
                     if (peer == Peer.ktor) {
                         io.aiostreams.samples.kotlin.bench.KtorBench.server(workload, port);
+                    } else if (peer == Peer.nio) {
+                        io.aiostreams.samples.kotlin.bench.NioFloor.server(workload, port);
                     } else if (lang == Lang.java) {
                         io.aiostreams.samples.java.StreamsBench.server(workload, port);
                     } else {
@@ -362,6 +365,9 @@ public final class Samples implements Runnable {
         private String client(long amount) {
             if (peer == Peer.ktor) {
                 return io.aiostreams.samples.kotlin.bench.KtorBench.client(workload, port, amount);
+            }
+            if (peer == Peer.nio) {
+                return io.aiostreams.samples.kotlin.bench.NioFloor.client(workload, port, amount);
             }
             return lang == Lang.java
                     ? io.aiostreams.samples.java.StreamsBench.client(workload, port, amount)

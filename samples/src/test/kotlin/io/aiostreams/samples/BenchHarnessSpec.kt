@@ -1,6 +1,7 @@
 package io.aiostreams.samples
 
 import io.aiostreams.samples.kotlin.bench.BenchSpec
+import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.doubles.shouldBeGreaterThan
 import io.kotest.matchers.shouldBe
@@ -39,6 +40,7 @@ private class Harness(
     val peer: String,
     val server: (String, Int) -> Unit,
     val client: (String, Int, Long) -> String,
+    val workloads: List<String> = listOf("W1", "W2", "W3", "W4", "W5"),
 )
 
 private fun inProcess(serve: (String, Int) -> Unit): (String, Int) -> Unit =
@@ -67,6 +69,12 @@ private val harnesses =
             "ktor",
             inProcess(io.aiostreams.samples.kotlin.bench.KtorBench::server),
             io.aiostreams.samples.kotlin.bench.KtorBench::client,
+        ),
+        Harness(
+            "nio",
+            inProcess(io.aiostreams.samples.kotlin.bench.NioFloor::server),
+            io.aiostreams.samples.kotlin.bench.NioFloor::client,
+            workloads = listOf("W1", "W3"),
         ),
         Harness(
             "cpython",
@@ -110,12 +118,12 @@ private val harnesses =
 
 /**
  * Every benchmark harness (both aiostreams twins, raw Ktor and CPython) serves and runs every workload and reports it
- * as one JSON line; speed is the benchmark runner's business, never this test's.
+ * as one JSON line, and the NIO floor W1 and W3; speed is the benchmark runner's business, never this test's.
  */
 class BenchHarnessSpec :
     FunSpec({
         for (harness in harnesses) {
-            for (workload in listOf("W1", "W2", "W3", "W4", "W5")) {
+            for (workload in harness.workloads) {
                 test("${harness.peer}HarnessServesAndReports$workload") {
                     val port = freePort()
                     harness.server(workload, port)
@@ -132,6 +140,14 @@ class BenchHarnessSpec :
                     }
                 }
             }
+        }
+
+        test("theNioFloorRefusesTheWorkloadsItDoesNotImplement") {
+            val error =
+                shouldThrow<IllegalArgumentException> {
+                    io.aiostreams.samples.kotlin.bench.NioFloor.client("W2", freePort(), 10)
+                }
+            error.message shouldBe "the nio floor implements W1 and W3 only, not W2"
         }
 
         test("defaultSizesAreTheWorkloadFilesDefaults") {
