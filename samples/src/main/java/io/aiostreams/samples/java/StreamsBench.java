@@ -129,7 +129,7 @@ public final class StreamsBench {
         double seconds = BenchSpec.secondsSince(start);
         c.getWriter().close();
         BenchSpec.check(count == size, "server counted " + count + " bytes, sent " + size);
-        return BenchSpec.json(PEER, "W1", "MiB/s", size / 1048576.0 / seconds, Map.of("bytes", size, "seconds", seconds));
+        return BenchSpec.bulkJson(PEER, size, seconds);
     }
 
     private static String lines(int port, int n) {

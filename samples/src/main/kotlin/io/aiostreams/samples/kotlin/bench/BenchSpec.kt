@@ -97,6 +97,14 @@ object BenchSpec {
             else -> "\"$v\""
         }
 
+    /** W1's JSON line: MiB/s for [size] bytes in [seconds]. */
+    @JvmStatic
+    fun bulkJson(
+        peer: String,
+        size: Long,
+        seconds: Double,
+    ): String = json(peer, "W1", "MiB/s", size / 1048576.0 / seconds, mapOf("bytes" to size, "seconds" to seconds))
+
     /** W3's JSON line: round trips per second, and p50 / p99 of the round-trip [times] (nanoseconds, sorted here). */
     @JvmStatic
     fun pingPongJson(

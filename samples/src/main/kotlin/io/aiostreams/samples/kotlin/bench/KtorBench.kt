@@ -149,16 +149,7 @@ object KtorBench {
         val seconds = secondsSince(start)
         c.close()
         check(count == size, "server counted $count bytes, sent $size")
-        return BenchSpec.json(
-            PEER,
-            "W1",
-            "MiB/s",
-            size / 1048576.0 / seconds,
-            mapOf(
-                "bytes" to size,
-                "seconds" to seconds,
-            ),
-        )
+        return BenchSpec.bulkJson(PEER, size, seconds)
     }
 
     private suspend fun lines(

@@ -155,16 +155,7 @@ object NioFloor {
         val seconds = BenchSpec.secondsSince(start)
         val counted = reply.getLong(0)
         BenchSpec.check(counted == size, "server counted $counted bytes, sent $size")
-        return BenchSpec.json(
-            PEER,
-            "W1",
-            "MiB/s",
-            size / 1048576.0 / seconds,
-            mapOf(
-                "bytes" to size,
-                "seconds" to seconds,
-            ),
-        )
+        return BenchSpec.bulkJson(PEER, size, seconds)
     }
 
     private fun pingPong(

@@ -135,16 +135,7 @@ object StreamsBench {
         val seconds = secondsSince(start)
         writer.close()
         check(count == size, "server counted $count bytes, sent $size")
-        return BenchSpec.json(
-            PEER,
-            "W1",
-            "MiB/s",
-            size / 1048576.0 / seconds,
-            mapOf(
-                "bytes" to size,
-                "seconds" to seconds,
-            ),
-        )
+        return BenchSpec.bulkJson(PEER, size, seconds)
     }
 
     private suspend fun lines(
