@@ -23,6 +23,10 @@ import kotlin.coroutines.resumeWithException
  * [SelectorManager]. Each turn runs the tasks that were ready when it began, then selects: without waiting when more
  * tasks are ready, else until a socket is ready or another thread dispatches work ([Selector.wakeup]).
  *
+ * An idle loop still selects at least every [POLL_MILLIS]: the JDK frees the descriptor of a channel registered with
+ * a selector only when a select drops its key, and a channel closed by code that does not wake the loop (a user
+ * closing `getExtraInfo("socket")`, a closer inside Ktor or the JDK) must not hold its descriptor for good.
+ *
  * A socket waiting for an event is resumed right inside the turn that saw it; where it runs next is its own
  * dispatcher's choice (the read pumps run on, in the loop; a handler is queued for the same turn's tasks).
  */
@@ -49,6 +53,9 @@ internal object Loop {
             isDaemon = true
             start()
         }
+
+    /** The longest an idle loop blocks in `select` before it goes round once more. */
+    private const val POLL_MILLIS = 100L
 
     private fun inLoop(): Boolean = Thread.currentThread() === thread
 
@@ -86,7 +93,7 @@ internal object Loop {
         }
         registerPublished()
         val more = synchronized(lock) { ready.isNotEmpty() || interests.isNotEmpty() }
-        if (more) nio.selectNow() else nio.select()
+        if (more) nio.selectNow() else nio.select(POLL_MILLIS)
         // Any dispatch from now on wakes the next select; its task is queued before it looks at this flag.
         wakeRequested.set(false)
         val selected = nio.selectedKeys()
