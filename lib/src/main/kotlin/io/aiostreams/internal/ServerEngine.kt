@@ -86,12 +86,7 @@ internal class ServerEngine(
     }
 
     private fun accepted(socket: Socket) {
-        val counted =
-            synchronized(lock) {
-                if (!closed) opening++
-                !closed
-            }
-        if (!counted) {
+        if (!countOpening()) {
             // Accepted in the instant the server closed: CPython stops accepting at close(), so it is dropped.
             socket.close()
             return
@@ -107,13 +102,8 @@ internal class ServerEngine(
                 endpointOf(socket, direct = true)
             } catch (e: Exception) {
                 // Reset by the peer before it could be set up: dropped, as CPython drops it.
-                log.debug(
-                    "A connection from {} could not be set up",
-                    runCatching {
-                        socket.remoteAddress
-                    }.getOrNull(),
-                    e,
-                )
+                val peer = runCatching { socket.remoteAddress }.getOrNull()
+                log.debug("A connection from {} could not be set up", peer, e)
                 socket.close()
                 opened(null)
                 return
@@ -147,6 +137,13 @@ internal class ServerEngine(
             }
         opened(transport)
     }
+
+    /** Counts a just-accepted connection as [opening]; false once the server is closed (then it is not counted). */
+    private fun countOpening(): Boolean =
+        synchronized(lock) {
+            if (!closed) opening++
+            !closed
+        }
 
     /** Moves a connection from [opening] to [clients] (or drops it when it could not be opened). */
     private fun opened(transport: StreamTransport?) {
