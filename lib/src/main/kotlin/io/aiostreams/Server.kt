@@ -1,6 +1,6 @@
 package io.aiostreams
 
-import io.aiostreams.internal.ServerEngine
+import io.aiostreams.internal.ServerCore
 import java.net.SocketAddress
 
 /**
@@ -25,7 +25,7 @@ import java.net.SocketAddress
  * and listens, and only accepting waits for [startServing].
  */
 public class Server internal constructor(
-    private val engine: ServerEngine,
+    private val engine: ServerCore,
 ) : AutoCloseable {
     /**
      * The addresses the server listens on (`java.net.InetSocketAddress`, or `java.net.UnixDomainSocketAddress`); with

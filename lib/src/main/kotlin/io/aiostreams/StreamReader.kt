@@ -47,7 +47,7 @@ import kotlinx.coroutines.flow.flow
  * @throws IllegalArgumentException `Limit cannot be <= 0` when [limit] is zero or negative.
  */
 public class StreamReader(
-    public val limit: Int = DEFAULT_LIMIT,
+    public val limit: Int = ReaderCore.DEFAULT_LIMIT,
 ) {
     internal val core: ReaderCore = ReaderCore(limit)
 

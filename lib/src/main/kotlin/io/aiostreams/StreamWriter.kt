@@ -188,9 +188,7 @@ public class StreamWriter internal constructor(
         val config = TlsConfig.of(sslContext, serverHostname, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)!!
         require(transport.serverSide || serverHostname != null) { "check_hostname requires server_hostname" }
         drain()
-        transport.upgrade { raw, early ->
-            if (transport.serverSide) config.server(raw, early) else config.client(raw, serverHostname, 0, early)
-        }
+        transport.upgrade { raw, early -> config.secure(raw, transport.serverSide, serverHostname, 0, early) }
     }
 
     /** Python's `repr`: `<StreamWriter transport=... reader=...>`. */

@@ -2,20 +2,28 @@
 
 package io.aiostreams
 
-import io.aiostreams.internal.Loop
-import io.aiostreams.internal.ServerEngine
+import io.aiostreams.internal.ConnectOptions
+import io.aiostreams.internal.Connector
+import io.aiostreams.internal.KtorWire
+import io.aiostreams.internal.Listener
+import io.aiostreams.internal.LoopChannel
+import io.aiostreams.internal.ReaderCore
+import io.aiostreams.internal.ReaderSink
+import io.aiostreams.internal.ReportedFailure
+import io.aiostreams.internal.ServeOptions
+import io.aiostreams.internal.ServerCore
+import io.aiostreams.internal.StreamTransport
 import io.aiostreams.internal.TlsConfig
-import io.aiostreams.internal.connectTcp
-import io.aiostreams.internal.connectionOf
-import io.aiostreams.internal.endpointOf
-import io.aiostreams.internal.serveTcp
-import io.aiostreams.internal.serveUnix
+import io.aiostreams.internal.UnixSocketFile
+import io.aiostreams.internal.Wire
 import io.ktor.network.sockets.Socket
-import io.ktor.network.sockets.UnixSocketAddress
-import io.ktor.network.sockets.aSocket
 import io.ktor.utils.io.ByteReadChannel
 import io.ktor.utils.io.ByteWriteChannel
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.launch
 import java.net.InetSocketAddress
+import java.nio.channels.ServerSocketChannel
+import java.nio.file.Paths
 import javax.net.ssl.SSLContext
 import javax.net.ssl.SSLParameters
 import kotlin.time.Duration
@@ -26,7 +34,7 @@ import kotlin.time.Duration
  *
  * **Python:** `asyncio.streams._DEFAULT_LIMIT` (`2 ** 16`).
  */
-public const val DEFAULT_LIMIT: Int = 65536
+public const val DEFAULT_LIMIT: Int = ReaderCore.DEFAULT_LIMIT
 
 /**
  * Opens a TCP connection to [host]:[port] and returns its reader and writer: `val (reader, writer) = openConnection(...)`.
@@ -81,11 +89,9 @@ public suspend fun openConnection(
     interleave: Int? = null,
 ): Connection {
     checkLimit(limit)
-    checkPort(port)
-    require(interleave == null || interleave > 0) { "interleave <= 0: $interleave" }
     val tls = TlsConfig.of(ssl, serverHostname, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
-    val raw = connectTcp(host, port, localAddress, happyEyeballsDelay, interleave, keepAlive = null)
-    return connectionOf(tls?.client(raw, host, port) ?: raw, limit)
+    val options = ConnectOptions(tls, localAddress, happyEyeballsDelay, interleave)
+    return connectionOf(Connector.tcp(host, port, options), limit)
 }
 
 /**
@@ -111,9 +117,7 @@ public suspend fun openUnixConnection(
 ): Connection {
     checkLimit(limit)
     val tls = TlsConfig.of(ssl, serverHostname, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
-    require(tls == null || serverHostname != null) { "You must set server_hostname when using ssl without a host" }
-    val raw = endpointOf(aSocket(Loop.selector).tcp().connect(UnixSocketAddress(path)), direct = true)
-    return connectionOf(tls?.client(raw, null, 0) ?: raw, limit)
+    return connectionOf(Connector.unix(path, ConnectOptions(tls)), limit)
 }
 
 /**
@@ -129,7 +133,7 @@ public fun openConnection(
     limit: Int = DEFAULT_LIMIT,
 ): Connection {
     checkLimit(limit)
-    return connectionOf(endpointOf(socket), limit)
+    return connectionOf(KtorWire.of(socket), limit)
 }
 
 /**
@@ -146,7 +150,7 @@ public fun openConnection(
     limit: Int = DEFAULT_LIMIT,
 ): Connection {
     checkLimit(limit)
-    return connectionOf(endpointOf(input, output), limit)
+    return connectionOf(KtorWire.of(input, output), limit)
 }
 
 /**
@@ -187,19 +191,8 @@ public suspend fun startServer(
 ): Server {
     checkLimit(limit)
     val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
-    val opener = ServerEngine.streams(limit, handler)
-    return serveTcp(
-        host,
-        port,
-        backlog,
-        reuseAddress,
-        reusePort,
-        keepAlive,
-        startServing,
-        tls,
-        exceptionHandler,
-        opener,
-    )
+    val options = ServeOptions(tls, backlog, reuseAddress, reusePort, keepAlive, startServing, exceptionHandler)
+    return serve(Listener.tcp(host, port, options), options, streamHandler(limit, handler))
 }
 
 /**
@@ -226,9 +219,66 @@ public suspend fun startUnixServer(
 ): Server {
     checkLimit(limit)
     val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
-    return serveUnix(path, backlog, startServing, tls, exceptionHandler, ServerEngine.streams(limit, handler))
+    val options = ServeOptions(tls, backlog, startServing = startServing, exceptionHandler = exceptionHandler)
+    return serveUnix(path, options, streamHandler(limit, handler))
 }
 
 private fun checkLimit(limit: Int) = require(limit > 0) { "Limit cannot be <= 0" }
 
-private fun checkPort(port: Int) = require(port in 0..65535) { "port must be 0-65535: $port" }
+/** A running server on bound [listeners]: the one place a [Server] is made, for streams and protocols alike. */
+internal fun serve(
+    listeners: List<LoopChannel<ServerSocketChannel>>,
+    options: ServeOptions,
+    opener: ServerCore.ConnectionOpener,
+    unixSocket: UnixSocketFile? = null,
+): Server {
+    val core = ServerCore(listeners, options, opener, unixSocket)
+    if (options.startServing) core.startServing()
+    return Server(core)
+}
+
+/** A server on the Unix socket [path]; its socket file is removed on close if it is still this server's. */
+internal fun serveUnix(
+    path: String,
+    options: ServeOptions,
+    opener: ServerCore.ConnectionOpener,
+): Server {
+    val file = Paths.get(path)
+    return serve(listOf(Listener.unix(file, options)), options, opener, UnixSocketFile(file))
+}
+
+/** Reader, writer and transport over [wire]: the one place a [Connection] is made. The transport starts at once. */
+internal fun connectionOf(
+    wire: Wire,
+    limit: Int,
+    serverSide: Boolean = false,
+): Connection {
+    val reader = StreamReader(limit)
+    val transport = StreamTransport(wire, ReaderSink(reader.core), serverSide)
+    val writer = StreamWriter(transport, reader)
+    transport.start()
+    return Connection(reader, writer)
+}
+
+/** The streams API's connections: each runs [handler] with its reader and writer (CPython's `start_server`). */
+private fun streamHandler(
+    limit: Int,
+    handler: suspend (StreamReader, StreamWriter) -> Unit,
+) = ServerCore.ConnectionOpener { wire, scope, report ->
+    val connection = connectionOf(wire, limit, serverSide = true)
+    val transport = connection.writer.transport
+    scope.launch {
+        try {
+            handler(connection.reader, connection.writer)
+            // A handler that returns is done with its connection: CPython closes it when the writer is collected.
+            transport.close()
+        } catch (e: CancellationException) {
+            transport.close()
+            throw e
+        } catch (e: Throwable) {
+            report(ReportedFailure("Unhandled exception in client_connected_cb", e))
+            transport.close()
+        }
+    }
+    transport
+}

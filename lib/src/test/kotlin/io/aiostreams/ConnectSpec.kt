@@ -1,8 +1,8 @@
 package io.aiostreams
 
+import io.aiostreams.internal.ConnectOptions
+import io.aiostreams.internal.Connector
 import io.aiostreams.internal.combined
-import io.aiostreams.internal.connectAddresses
-import io.aiostreams.internal.connectionOf
 import io.aiostreams.testing.ascii
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
@@ -45,8 +45,8 @@ class ConnectSpec :
         test("everyAddressIsTriedInOrderUntilOneConnects") {
             val server = echoServer("127.0.0.1")
             // ::1 refuses (nothing listens there on this port), then 127.0.0.1 answers.
-            val endpoint = connectAddresses(listOf(v6, v4), server.port, null, null, null, null)
-            val (reader, writer) = connectionOf(endpoint, DEFAULT_LIMIT)
+            val wire = Connector.tcp(listOf(v6, v4), server.port, ConnectOptions(null))
+            val (reader, writer) = connectionOf(wire, DEFAULT_LIMIT)
             writer.write("via v4\n".ascii())
             String(reader.readLine()) shouldBe "via v4\n"
             writer.close()
@@ -57,8 +57,12 @@ class ConnectSpec :
 
         test("happyEyeballsConnectsWhenTheFirstAddressFails") {
             val server = echoServer("127.0.0.1")
-            val endpoint = connectAddresses(listOf(v6, v4), server.port, null, 50.milliseconds, null, null)
-            val (reader, writer) = connectionOf(endpoint, DEFAULT_LIMIT)
+            val wire = Connector.tcp(
+                listOf(v6, v4),
+                server.port,
+                ConnectOptions(null, happyEyeballsDelay = 50.milliseconds),
+            )
+            val (reader, writer) = connectionOf(wire, DEFAULT_LIMIT)
             writer.write("eyeballs\n".ascii())
             String(reader.readLine()) shouldBe "eyeballs\n"
             writer.close()
@@ -83,11 +87,13 @@ class ConnectSpec :
             }
             val server = echoServer("::1", port)
             try {
-                withTimeoutOrNull(1_000) { connectAddresses(listOf(v4, v6), port, null, null, null, null) } shouldBe
+                withTimeoutOrNull(1_000) { Connector.tcp(listOf(v4, v6), port, ConnectOptions(null)) } shouldBe
                     null
-                val endpoint =
-                    withTimeout(10_000) { connectAddresses(listOf(v4, v6), port, null, 100.milliseconds, null, null) }
-                val (reader, writer) = connectionOf(endpoint, DEFAULT_LIMIT)
+                val wire =
+                    withTimeout(10_000) {
+                        Connector.tcp(listOf(v4, v6), port, ConnectOptions(null, happyEyeballsDelay = 100.milliseconds))
+                    }
+                val (reader, writer) = connectionOf(wire, DEFAULT_LIMIT)
                 writer.write("raced\n".ascii())
                 String(reader.readLine()) shouldBe "raced\n"
                 writer.close()
@@ -102,8 +108,10 @@ class ConnectSpec :
 
         test("whenEveryAddressIsRefusedTheOneErrorIsThrownAsIs") {
             val port = freePort()
-            shouldThrow<ConnectException> { connectAddresses(listOf(v6, v4), port, null, null, null, null) }
-            shouldThrow<ConnectException> { connectAddresses(listOf(v6, v4), port, null, 20.milliseconds, null, null) }
+            shouldThrow<ConnectException> { Connector.tcp(listOf(v6, v4), port, ConnectOptions(null)) }
+            shouldThrow<ConnectException> {
+                Connector.tcp(listOf(v6, v4), port, ConnectOptions(null, happyEyeballsDelay = 20.milliseconds))
+            }
         }
 
         test("differentErrorsAreCombinedIntoOneNamingEach") {

@@ -1,10 +1,15 @@
 package io.aiostreams
 
+import com.sun.management.UnixOperatingSystemMXBean
 import kotlinx.coroutines.delay
-import java.io.File
+import java.lang.management.ManagementFactory
 
-/** Open file descriptors of this process (Linux). */
-fun openDescriptors(): Int = File("/proc/self/fd").list()!!.size
+/** Open file descriptors of this process, as the JDK counts them (Linux, macOS and other Unix systems). */
+fun openDescriptors(): Int {
+    val os = ManagementFactory.getOperatingSystemMXBean()
+    check(os is UnixOperatingSystemMXBean) { "descriptor counting needs a Unix JDK: ${os.javaClass.name}" }
+    return os.openFileDescriptorCount.toInt()
+}
 
 /** Waits (up to 20 s) for the descriptor count to come back to [target]; returns the last count seen. */
 suspend fun awaitDescriptors(target: Int): Int {

@@ -16,14 +16,13 @@ import java.util.function.Supplier
  * them directly; these methods open connections, servers and UDP endpoints for them and return futures.
  *
  * Protocol callbacks run one at a time on a `Dispatchers.Default` or I/O thread, never on the caller's, and must not
- * block. [StreamOptions] gives TLS and server options; its `limit` and `executor` do not apply here.
+ * block. [StreamOptions] gives TLS, address and server options, and the `executor` the returned futures complete on;
+ * its `limit` does not apply here.
  *
  * **Python:** `loop.create_connection`, `create_server`, `create_unix_connection`, `create_unix_server`,
  * `create_datagram_endpoint`.
  */
 public object FutureProtocols {
-    private val scope = futureScope(null)
-
     /** `loop.create_connection(protocol_factory, host, port)`. */
     @JvmStatic
     @JvmOverloads
@@ -33,7 +32,7 @@ public object FutureProtocols {
         port: Int,
         options: StreamOptions = StreamOptions(),
     ): CompletableFuture<ProtocolConnection<P>> =
-        scope.future(start = CoroutineStart.UNDISPATCHED) {
+        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
             io.aiostreams.protocol.createConnection(
                 { protocolFactory.get() },
                 host,
@@ -45,6 +44,7 @@ public object FutureProtocols {
                 options.sslShutdownTimeout,
                 options.localAddress,
                 options.happyEyeballsDelay,
+                options.interleave,
             )
         }
 
@@ -57,7 +57,7 @@ public object FutureProtocols {
         port: Int,
         options: StreamOptions = StreamOptions(),
     ): CompletableFuture<FutureServer> =
-        scope.future(start = CoroutineStart.UNDISPATCHED) {
+        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
             val server =
                 io.aiostreams.protocol.createServer(
                     { protocolFactory.get() },
@@ -67,7 +67,7 @@ public object FutureProtocols {
                     options.reuseAddress,
                     options.reusePort,
                     options.keepAlive,
-                    startServing = true,
+                    startServing = options.startServing,
                     ssl = options.ssl,
                     sslParameters = options.sslParameters,
                     sslHandshakeTimeout = options.sslHandshakeTimeout,
@@ -77,24 +77,48 @@ public object FutureProtocols {
             FutureServer(server, options.executor)
         }
 
-    /** `loop.create_unix_connection(protocol_factory, path)`. */
+    /** `loop.create_unix_connection(protocol_factory, path)`; TLS as for [createConnection]. */
     @JvmStatic
+    @JvmOverloads
     public fun <P : Protocol> createUnixConnection(
         protocolFactory: Supplier<P>,
         path: String,
+        options: StreamOptions = StreamOptions(),
     ): CompletableFuture<ProtocolConnection<P>> =
-        scope.future(start = CoroutineStart.UNDISPATCHED) {
-            io.aiostreams.protocol.createUnixConnection({ protocolFactory.get() }, path)
+        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
+            io.aiostreams.protocol.createUnixConnection(
+                { protocolFactory.get() },
+                path,
+                options.ssl,
+                options.serverHostname,
+                options.sslParameters,
+                options.sslHandshakeTimeout,
+                options.sslShutdownTimeout,
+            )
         }
 
-    /** `loop.create_unix_server(protocol_factory, path)`. */
+    /** `loop.create_unix_server(protocol_factory, path)`; TLS and server options as for [createServer]. */
     @JvmStatic
+    @JvmOverloads
     public fun createUnixServer(
         protocolFactory: Supplier<out Protocol>,
         path: String,
+        options: StreamOptions = StreamOptions(),
     ): CompletableFuture<FutureServer> =
-        scope.future(start = CoroutineStart.UNDISPATCHED) {
-            FutureServer(io.aiostreams.protocol.createUnixServer({ protocolFactory.get() }, path), null)
+        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
+            val server =
+                io.aiostreams.protocol.createUnixServer(
+                    { protocolFactory.get() },
+                    path,
+                    options.backlog,
+                    startServing = options.startServing,
+                    ssl = options.ssl,
+                    sslParameters = options.sslParameters,
+                    sslHandshakeTimeout = options.sslHandshakeTimeout,
+                    sslShutdownTimeout = options.sslShutdownTimeout,
+                    exceptionHandler = options.kotlinExceptionHandler(),
+                )
+            FutureServer(server, options.executor)
         }
 
     /** `loop.create_datagram_endpoint(protocol_factory, local_addr, remote_addr)`; either address may be `null`. */
@@ -107,7 +131,7 @@ public object FutureProtocols {
         reusePort: Boolean = false,
         allowBroadcast: Boolean = false,
     ): CompletableFuture<DatagramEndpoint<P>> =
-        scope.future(start = CoroutineStart.UNDISPATCHED) {
+        futureScope(null).future(start = CoroutineStart.UNDISPATCHED) {
             io.aiostreams.protocol.createDatagramEndpoint({
                 protocolFactory.get()
             }, localAddress, remoteAddress, false, reusePort, allowBroadcast)

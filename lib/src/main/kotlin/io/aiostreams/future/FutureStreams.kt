@@ -50,6 +50,7 @@ public object FutureStreams {
                     options.sslShutdownTimeout,
                     options.localAddress,
                     options.happyEyeballsDelay,
+                    options.interleave,
                 )
             view(connection, options.executor)
         }
@@ -97,7 +98,7 @@ public object FutureStreams {
                     options.reuseAddress,
                     options.reusePort,
                     options.keepAlive,
-                    startServing = true,
+                    startServing = options.startServing,
                     ssl = options.ssl,
                     sslParameters = options.sslParameters,
                     sslHandshakeTimeout = options.sslHandshakeTimeout,
@@ -121,7 +122,7 @@ public object FutureStreams {
                     path,
                     options.limit,
                     options.backlog,
-                    startServing = true,
+                    startServing = options.startServing,
                     ssl = options.ssl,
                     sslParameters = options.sslParameters,
                     sslHandshakeTimeout = options.sslHandshakeTimeout,

@@ -29,6 +29,8 @@ public class StreamOptions {
     internal var sslShutdownTimeout: Duration? = null
     internal var localAddress: InetSocketAddress? = null
     internal var happyEyeballsDelay: Duration? = null
+    internal var interleave: Int? = null
+    internal var startServing: Boolean = true
     internal var backlog: Int = 100
     internal var reuseAddress: Boolean = true
     internal var reusePort: Boolean = false
@@ -74,6 +76,18 @@ public class StreamOptions {
         happyEyeballsDelay =
             delay?.toKotlinDuration()
     }
+
+    /**
+     * How many addresses of the first family are tried before families alternate (`interleave=`); by default 1 with
+     * [happyEyeballsDelay] and no reordering without it.
+     */
+    public fun interleave(interleave: Int?): StreamOptions = apply { this.interleave = interleave }
+
+    /**
+     * Whether a server accepts at once (`start_serving=`); true by default. With false, start accepting with
+     * [FutureServer.startServing].
+     */
+    public fun startServing(startServing: Boolean): StreamOptions = apply { this.startServing = startServing }
 
     /** A server's listen backlog (`backlog=`); 100 by default. */
     public fun backlog(backlog: Int): StreamOptions = apply { this.backlog = backlog }

@@ -1,182 +1,82 @@
 package io.aiostreams.internal
 
-import io.ktor.network.sockets.InetSocketAddress
-import io.ktor.network.sockets.aSocket
-import kotlinx.coroutines.CancellationException
+import io.ktor.network.selector.SelectInterest
 import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.Job
-import kotlinx.coroutines.NonCancellable
-import kotlinx.coroutines.channels.Channel
-import kotlinx.coroutines.coroutineScope
-import kotlinx.coroutines.joinAll
-import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
-import kotlinx.coroutines.withTimeoutOrNull
-import java.io.IOException
-import java.net.ConnectException
+import java.net.Inet6Address
 import java.net.InetAddress
-import kotlin.time.Duration
-import java.net.InetSocketAddress as JavaInetSocketAddress
+import java.net.InetSocketAddress
+import java.net.ProtocolFamily
+import java.net.SocketAddress
+import java.net.StandardProtocolFamily
+import java.net.UnixDomainSocketAddress
+import java.nio.channels.SocketChannel
 
 /**
- * CPython's `create_connection` address handling on top of Ktor: resolve every address of [host], try them in order
- * (or staggered, RFC 8305 "Happy Eyeballs", when [happyEyeballsDelay] is set), and report every failure when all fail.
+ * The one way this library opens a client connection: resolve, connect non-blocking on the loop (from a chosen local
+ * address too), then TLS when asked. **Whatever fails or is cancelled on the way leaves no socket open.**
  */
-internal suspend fun connectTcp(
-    host: String,
-    port: Int,
-    localAddress: JavaInetSocketAddress?,
-    happyEyeballsDelay: Duration?,
-    interleave: Int?,
-    keepAlive: Boolean?,
-): Endpoint {
-    val resolved = withContext(Dispatchers.IO) { InetAddress.getAllByName(host) }.toList()
-    return connectAddresses(resolved, port, localAddress, happyEyeballsDelay, interleave, keepAlive)
-}
+internal object Connector {
+    /** A TCP connection to [host]:[port]: every address [host] resolves to, as [tryAddresses] tries them. */
+    suspend fun tcp(
+        host: String,
+        port: Int,
+        options: ConnectOptions,
+    ): Wire {
+        require(port in 0..65535) { "port must be 0-65535: $port" }
+        val resolved = withContext(Dispatchers.IO) { InetAddress.getAllByName(host) }.toList()
+        return tcp(resolved, port, options, host)
+    }
 
-/** Tries [resolved] as CPython's `create_connection` tries the results of `getaddrinfo`. */
-internal suspend fun connectAddresses(
-    resolved: List<InetAddress>,
-    port: Int,
-    localAddress: JavaInetSocketAddress?,
-    happyEyeballsDelay: Duration?,
-    interleave: Int?,
-    keepAlive: Boolean?,
-): Endpoint {
-    if (resolved.isEmpty()) throw IOException("getaddrinfo() returned empty list")
-    val candidates =
-        localAddress?.address?.let { local -> resolved.filter { it.javaClass == local.javaClass } }?.ifEmpty { null }
-            ?: resolved
-    val first = interleave ?: if (happyEyeballsDelay != null) 1 else 0
-    val ordered = if (first > 0) interleaveFamilies(candidates, first) else candidates
-    val errors = mutableListOf<Throwable>()
-    val attempt: suspend (InetAddress) -> Endpoint = { address -> connectOne(address, port, localAddress, keepAlive) }
-    val socket =
-        if (happyEyeballsDelay == null || ordered.size == 1) {
-            sequential(ordered, attempt, errors)
-        } else {
-            staggered(ordered, happyEyeballsDelay, attempt, errors)
+    /** A TCP connection to one of [resolved] at [port]; [host] is the name TLS verifies. */
+    suspend fun tcp(
+        resolved: List<InetAddress>,
+        port: Int,
+        options: ConnectOptions,
+        host: String? = null,
+    ): Wire {
+        val local = options.localAddress
+        // Only addresses of the local address's family can be reached from it (CPython filters the same way).
+        val candidates =
+            local?.address?.let { bound -> resolved.filter { it.javaClass == bound.javaClass } } ?: resolved
+        val raw =
+            tryAddresses(candidates.ifEmpty { resolved }, options.happyEyeballsDelay, options.interleave) { address ->
+                val family = if (address is Inet6Address) StandardProtocolFamily.INET6 else StandardProtocolFamily.INET
+                connect(InetSocketAddress(address, port), family, local)
+            }
+        return raw.closingOnFailure { options.tls?.secure(it, serverSide = false, host, port) ?: it }
+    }
+
+    /** A connection to the Unix socket at [path]. With TLS there is no host: `serverHostname` names the peer. */
+    suspend fun unix(
+        path: String,
+        options: ConnectOptions,
+    ): Wire {
+        require(options.tls == null || options.tls.serverHostname != null) {
+            "You must set server_hostname when using ssl without a host"
         }
-    return socket ?: throw combined(errors)
-}
+        val raw = connect(UnixDomainSocketAddress.of(path), StandardProtocolFamily.UNIX, null)
+        return raw.closingOnFailure { options.tls?.secure(it, serverSide = false) ?: it }
+    }
 
-private suspend fun sequential(
-    addresses: List<InetAddress>,
-    attempt: suspend (InetAddress) -> Endpoint,
-    errors: MutableList<Throwable>,
-): Endpoint? {
-    for (address in addresses) {
+    /** Binds [local] if given and connects to [remote] without blocking a thread: the loop says when it is done. */
+    private suspend fun connect(
+        remote: SocketAddress,
+        family: ProtocolFamily,
+        local: SocketAddress?,
+    ): Wire {
+        val socket = LoopChannel.of(SocketChannel.open(family))
         try {
-            return attempt(address)
-        } catch (e: CancellationException) {
+            val channel = socket.channel
+            SocketWire.configure(channel, keepAlive = null)
+            if (local != null) channel.bind(local)
+            if (!channel.connect(remote)) {
+                do socket.await(SelectInterest.CONNECT) while (!channel.finishConnect())
+            }
+        } catch (e: Throwable) {
+            socket.close()
             throw e
-        } catch (e: Exception) {
-            errors += e
         }
-    }
-    return null
-}
-
-/** RFC 8305: start the next attempt when the previous one fails or after [delay]; the first to connect wins. */
-private suspend fun staggered(
-    addresses: List<InetAddress>,
-    delay: Duration,
-    attempt: suspend (InetAddress) -> Endpoint,
-    errors: MutableList<Throwable>,
-): Endpoint? =
-    coroutineScope {
-        val results = Channel<Result<Endpoint>>(Channel.UNLIMITED)
-        val jobs = mutableListOf<Job>()
-        var started = 0
-        var finished = 0
-
-        fun startNext() {
-            val address = addresses[started++]
-            jobs +=
-                launch {
-                    val result =
-                        try {
-                            Result.success(attempt(address))
-                        } catch (e: CancellationException) {
-                            throw e
-                        } catch (e: Exception) {
-                            Result.failure(e)
-                        }
-                    results.send(result)
-                }
-        }
-
-        startNext()
-        var winner: Endpoint? = null
-        while (winner == null && finished < addresses.size) {
-            val result =
-                if (started < addresses.size) {
-                    withTimeoutOrNull(delay) { results.receive() } ?: Result.failure(NOT_YET)
-                } else {
-                    results.receive()
-                }
-            if (result.exceptionOrNull() === NOT_YET) {
-                startNext()
-                continue
-            }
-            finished++
-            result.onSuccess { winner = it }.onFailure {
-                errors += it
-                if (started < addresses.size) startNext()
-            }
-        }
-        // The losers: cancel those still connecting, and close any that connected after the winner.
-        jobs.forEach { it.cancel() }
-        withContext(NonCancellable) { jobs.joinAll() }
-        results.close()
-        for (late in results) late.getOrNull()?.close(abort = true)
-        winner
-    }
-
-private val NOT_YET = IllegalStateException("no attempt finished yet")
-
-private fun interleaveFamilies(
-    addresses: List<InetAddress>,
-    firstFamilyCount: Int,
-): List<InetAddress> {
-    val byFamily = addresses.groupBy { it.javaClass }.values.toList()
-    if (byFamily.size < 2) return addresses
-    val first = byFamily[0]
-    val rest = byFamily.drop(1).flatten()
-    val out = ArrayList<InetAddress>(addresses.size)
-    out += first.take(firstFamilyCount - 1)
-    val a = first.drop(firstFamilyCount - 1)
-    for (i in 0 until maxOf(a.size, rest.size)) {
-        a.getOrNull(i)?.let { out += it }
-        rest.getOrNull(i)?.let { out += it }
-    }
-    return out
-}
-
-private suspend fun connectOne(
-    address: InetAddress,
-    port: Int,
-    localAddress: JavaInetSocketAddress?,
-    keepAlive: Boolean?,
-): Endpoint {
-    if (localAddress == null) {
-        val socket =
-            aSocket(Loop.selector).tcp().connect(InetSocketAddress(address.hostAddress, port)) {
-                noDelay = true
-                if (keepAlive != null) this.keepAlive = keepAlive
-            }
-        return endpointOf(socket, direct = true)
-    }
-    // Ktor's builder cannot bind a local address: connect a JDK channel ourselves (see BoundSocket).
-    return BoundSocket.connect(address, port, localAddress, keepAlive)
-}
-
-/** CPython's rule: one failure is re-raised; several different ones become one error naming each. */
-internal fun combined(errors: List<Throwable>): Throwable {
-    if (errors.isEmpty()) return IOException("create_connection failed")
-    val messages = errors.map { it.message ?: it.toString() }
-    if (messages.distinct().size == 1) return errors.first()
-    return ConnectException("Multiple exceptions: " + messages.joinToString(", ")).apply {
-        errors.forEach { addSuppressed(it) }
+        return SocketWire(socket)
     }
 }

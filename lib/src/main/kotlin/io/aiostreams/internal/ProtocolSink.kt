@@ -34,7 +34,7 @@ internal class ProtocolSink(
             try {
                 block()
             } catch (e: Throwable) {
-                report(ServerEngine.HandlerFailure("Fatal error: protocol.$name() call failed.", e))
+                report(ReportedFailure("Fatal error: protocol.$name() call failed.", e))
                 transport.fail(e)
             }
         }
@@ -65,7 +65,7 @@ internal class ProtocolSink(
             try {
                 protocol.connectionLost(error)
             } catch (e: Throwable) {
-                report(ServerEngine.HandlerFailure("Fatal error: protocol.connection_lost() call failed.", e))
+                report(ReportedFailure("Fatal error: protocol.connection_lost() call failed.", e))
             }
         }
     }
@@ -123,13 +123,13 @@ internal class ProtocolSink(
 
         /** A connection whose events go to [protocol]; starts pumping once `connectionMade` has run. */
         fun connect(
-            endpoint: Endpoint,
+            wire: Wire,
             protocol: Protocol,
             serverSide: Boolean,
             report: ((Throwable) -> Unit)? = null,
         ): ProtocolSink {
             val sink = if (report != null) ProtocolSink(protocol, report) else ProtocolSink(protocol)
-            val transport = StreamTransport(endpoint, sink, serverSide)
+            val transport = StreamTransport(wire, sink, serverSide)
             sink.open(transport)
             transport.start()
             return sink

@@ -307,7 +307,7 @@ internal class ReaderCore(
                 append("<StreamReader")
                 if (buffer.size != 0L) append(' ').append(buffer.size).append(" bytes")
                 if (eof) append(" eof")
-                if (limit != io.aiostreams.DEFAULT_LIMIT) append(" limit=").append(limit)
+                if (limit != DEFAULT_LIMIT) append(" limit=").append(limit)
                 waiter?.let { append(" waiter=").append(it) }
                 exception?.let { append(" exception=").append(it) }
                 transport?.let { append(" transport=").append(it) }
@@ -316,8 +316,10 @@ internal class ReaderCore(
             }
         }
 
-    private companion object {
-        val EMPTY = ByteArray(0)
-        const val NEWLINE: Byte = '\n'.code.toByte()
+    companion object {
+        /** CPython's `_DEFAULT_LIMIT`, `2 ** 16`: the public `DEFAULT_LIMIT`. */
+        const val DEFAULT_LIMIT: Int = 65536
+        private val EMPTY = ByteArray(0)
+        private const val NEWLINE: Byte = '\n'.code.toByte()
     }
 }

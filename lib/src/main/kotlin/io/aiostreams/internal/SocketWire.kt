@@ -1,32 +1,39 @@
 package io.aiostreams.internal
 
 import io.ktor.network.selector.SelectInterest
-import io.ktor.network.selector.Selectable
-import io.ktor.network.selector.SelectorManager
 import kotlinx.coroutines.Dispatchers
 import kotlinx.io.Buffer
 import kotlinx.io.UnsafeIoApi
 import kotlinx.io.transferFrom
 import kotlinx.io.unsafe.UnsafeBufferOperations
+import java.net.StandardSocketOptions
 import java.nio.ByteBuffer
 import java.nio.channels.SocketChannel
 import kotlin.coroutines.CoroutineContext
 
 /**
- * A wire straight on a Ktor socket's NIO [channel], driven through Ktor's [SelectorManager] (CPython's selector
- * transport): no byte channels in between. Bytes are read when the selector says the socket is readable, on the
- * selector's thread, and go straight into the reader; writes go to the socket at once from the writing thread while
- * it takes them, and only what it does not take waits for the write pump.
+ * A wire straight on a connected socket, driven by the [Loop] (CPython's selector transport): no byte channels in
+ * between. Bytes are read when the loop says the socket is readable, on the loop's thread, and go straight into the
+ * reader; writes go to the socket at once from the writing thread while it takes them, and only what it does not
+ * take waits for the write pump.
  */
 internal class SocketWire(
-    private val socket: Selectable,
-    private val channel: SocketChannel,
-    private val selector: SelectorManager,
+    private val socket: LoopChannel<SocketChannel>,
 ) : Wire {
+    private val channel: SocketChannel = socket.channel
     private val staging = Buffer()
 
+    override val extra: Map<String, Any?> =
+        mapOf(
+            "peername" to runCatching { channel.remoteAddress }.getOrNull(),
+            "sockname" to runCatching { channel.localAddress }.getOrNull(),
+            "socket" to channel,
+        )
+
+    override val canWriteEof: Boolean get() = true
+
     /**
-     * The reader's delivery touches no user code and never blocks, so it runs where the selector resumes it: one
+     * The reader's delivery touches no user code and never blocks, so it runs where the loop resumes it: one
      * thread hop fewer per message. Protocol callbacks are user code and run on the default dispatcher.
      */
     override fun readContext(runsUserCode: Boolean): CoroutineContext =
@@ -42,7 +49,7 @@ internal class SocketWire(
     /** A pool thread: the write pump only runs when the socket was full, and a full socket is not latency-bound. */
     override val writeContext: CoroutineContext get() = Dispatchers.Default
 
-    /** The last read took less than it could: the socket was empty then, and the next read waits for the selector. */
+    /** The last read took less than it could: the socket was empty then, and the next read waits for the loop. */
     private var drained = false
 
     @OptIn(UnsafeIoApi::class)
@@ -51,7 +58,7 @@ internal class SocketWire(
         // per message; the selector (level-triggered) reports at once whatever arrived since.
         if (drained) {
             drained = false
-            await(SelectInterest.READ)
+            socket.await(SelectInterest.READ)
         }
         while (true) {
             val buffer = readBuffer.get()
@@ -74,7 +81,7 @@ internal class SocketWire(
                 staging.clear()
                 return true
             }
-            await(SelectInterest.READ)
+            socket.await(SelectInterest.READ)
         }
     }
 
@@ -90,47 +97,51 @@ internal class SocketWire(
                 UnsafeBufferOperations.readFromHead(piece) { bytes, start, end ->
                     channel.write(ByteBuffer.wrap(bytes, start, end - start))
                 }
-            if (n == 0) await(SelectInterest.WRITE)
+            if (n == 0) socket.await(SelectInterest.WRITE)
         }
     }
-
-    private suspend fun await(interest: SelectInterest) {
-        socket.interestOp(interest, true)
-        try {
-            selector.select(socket, interest)
-        } finally {
-            socket.interestOp(interest, false)
-        }
-    }
-
-    override suspend fun finish() {}
 
     override suspend fun shutdownOutput() {
         channel.shutdownOutput()
     }
 
-    /**
-     * Closes the socket. A channel registered with a selector keeps its descriptor until the selector drops the key,
-     * so the key is cancelled and the selector woken here (Ktor's `notifyClosed`), which also fails any pending wait.
-     */
-    fun close() {
-        runCatching { channel.close() }
-        selector.notifyClosed(socket)
-    }
+    override suspend fun close() = socket.close()
 
-    override fun release() {
-        // A cancelled select leaves its continuation registered; whoever selects on the socket next needs the slot.
-        for (interest in listOf(SelectInterest.READ, SelectInterest.WRITE)) {
-            socket.suspensions.removeSuspension(interest)
-            socket.interestOp(interest, false)
-        }
-    }
+    override suspend fun abort() = socket.close()
 
-    private companion object {
-        const val SMALL_READ = 2048
+    companion object {
+        private const val SMALL_READ = 2048
 
         /** Where a read lands before it moves into the reader's segments: one per thread, never per connection. */
-        val readBuffer: ThreadLocal<ByteBuffer> =
+        private val readBuffer: ThreadLocal<ByteBuffer> =
             ThreadLocal.withInitial { ByteBuffer.allocateDirect(StreamTransport.MAX_FEED.toInt()) }
+
+        /**
+         * A connected or accepted [channel] as a wire: registered with the loop, `TCP_NODELAY` on (as CPython sets it)
+         * and `SO_KEEPALIVE` as asked. **On failure the channel is closed** before the error goes on.
+         */
+        fun of(
+            channel: SocketChannel,
+            keepAlive: Boolean? = null,
+        ): SocketWire {
+            val socket = LoopChannel.of(channel)
+            try {
+                configure(channel, keepAlive)
+            } catch (e: Throwable) {
+                socket.close()
+                throw e
+            }
+            return SocketWire(socket)
+        }
+
+        /** `TCP_NODELAY` on TCP sockets, `SO_KEEPALIVE` when asked; Unix sockets have neither. */
+        fun configure(
+            channel: SocketChannel,
+            keepAlive: Boolean?,
+        ) {
+            if (StandardSocketOptions.TCP_NODELAY !in channel.supportedOptions()) return
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true)
+            if (keepAlive != null) channel.setOption(StandardSocketOptions.SO_KEEPALIVE, keepAlive)
+        }
     }
 }

@@ -16,58 +16,42 @@ import kotlinx.coroutines.ensureActive
 import kotlinx.coroutines.isActive
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
-import kotlinx.io.Buffer
 import java.io.IOException
 
 /**
- * One connection: the socket side of a reader and a writer (CPython's selector transport plus
- * `StreamReaderProtocol`), over an [Endpoint]: its socket driven directly when it has one ([SocketWire]), otherwise
- * its Ktor channel pair ([ChannelWire]).
- *
- * The read pump moves what arrives into the [sink] and stops while the sink asks it to pause. [write] sends at once
- * what the socket takes while nothing is queued (CPython's `write()` does the same); the write pump sends the rest.
- * Everything else is state under [lock]. The connection is *lost* once, with or without an error, after [close] has flushed and closed
- * the socket, after [abort], or when the socket fails; then [closed] completes.
+ * One connection over one [Wire] (CPython's selector transport plus `StreamReaderProtocol`): a read pump that moves
+ * what arrives into the [sink] and stops while the sink asks it to pause, a [WriteBuffer] that [write] appends to
+ * (sending at once what the wire takes while nothing is queued, as CPython's `write()` does), a write pump that
+ * sends the rest, and closing. State is under [lock]. The connection is *lost* once, with or without an error, after
+ * [close] has flushed and closed the wire, after [abort], or when the wire fails; then [closed] completes.
  */
 internal class StreamTransport(
-    @Volatile private var endpoint: Endpoint,
+    @Volatile private var wire: Wire,
     private val sink: InboundSink,
     /** Accepted by a server (so `startTls` acts as the TLS server), rather than connected by a client. */
     val serverSide: Boolean = false,
 ) : ReadTransport {
     private val lock = Any()
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
-    private val extra get() = endpoint.extra
-
-    @Volatile private var wire: Wire = endpoint.direct ?: ChannelWire(endpoint)
-
-    private val pending = Buffer()
-    private var inFlight = 0L
-    private var high = DEFAULT_HIGH_WATER
-    private var low = DEFAULT_HIGH_WATER / 4
-    private var writingPaused = false
-    private var drainGate: CompletableDeferred<Throwable?>? = null
+    private val buffer = WriteBuffer()
     private var eofRequested = false
     private var closing = false
     private var lost = false
     private val writeSignal = Channel<Unit>(Channel.CONFLATED)
+    private val flushed = Channel<Unit>(Channel.CONFLATED)
 
-    @Volatile
-    private var readingPaused = false
+    @Volatile private var readingPaused = false
     private val readSignal = Channel<Unit>(Channel.CONFLATED)
 
     /** Completes when the connection is lost: normally after a clean close or abort, exceptionally on an error. */
     val closed = CompletableDeferred<Unit>()
 
-    @Volatile private var readPump: Job
+    @Volatile private var readPump: Job = launchReadPump(CoroutineStart.LAZY)
 
-    @Volatile private var writePump: Job
-    private val flushed = Channel<Unit>(Channel.CONFLATED)
+    @Volatile private var writePump: Job = launchWritePump(CoroutineStart.LAZY)
 
     init {
         sink.attach(this)
-        readPump = launchReadPump(CoroutineStart.LAZY)
-        writePump = scope.launch(wire.writeContext, CoroutineStart.LAZY) { pumpOut() }
         // A failure is reported through `closed`; nobody has to look at it.
         closed.invokeOnCompletion { }
     }
@@ -92,10 +76,9 @@ internal class StreamTransport(
     }
 
     private fun launchReadPump(start: CoroutineStart): Job =
-        scope.launch(wire.readContext(sink.runsUserCode), start) { pumpIn() }
+        scope.launch(wire.readContext(sink.runsUserCode), start) { pumpIn(wire) }
 
-    private suspend fun pumpIn() {
-        val wire = wire
+    private suspend fun pumpIn(wire: Wire) {
         val resumeContext = wire.resumeContext(sink.runsUserCode)
         try {
             while (true) {
@@ -107,7 +90,7 @@ internal class StreamTransport(
             // The peer's FIN: end of stream for the reader; a TCP connection stays open for writing (half-close),
             // a TLS one closes (CPython's eof_received() returns False over SSL).
             val keepOpen = sink.eof()
-            if (!keepOpen || !endpoint.canWriteEof) close()
+            if (!keepOpen || !wire.canWriteEof) close()
         } catch (e: CancellationException) {
             throw e
         } catch (e: Throwable) {
@@ -124,7 +107,7 @@ internal class StreamTransport(
         data: ByteArray,
         what: String,
     ): Boolean {
-        var pausedNow = false
+        var change: WriteBuffer.Change? = null
         var queued = false
         var failure: Throwable? = null
         synchronized(lock) {
@@ -132,7 +115,7 @@ internal class StreamTransport(
             if (data.isEmpty()) return true
             if (closing || lost) return false
             var sent = 0
-            if (pending.size == 0L && inFlight == 0L) {
+            if (buffer.isIdle) {
                 try {
                     sent = wire.trySend(data, 0)
                 } catch (e: IOException) {
@@ -140,12 +123,8 @@ internal class StreamTransport(
                 }
             }
             if (failure == null && sent < data.size) {
-                pending.write(data, sent, data.size)
+                change = buffer.append(data, sent)
                 queued = true
-                if (!writingPaused && bufferSizeLocked() > high) {
-                    writingPaused = true
-                    pausedNow = true
-                }
             }
         }
         // CPython's write() does not raise for a broken connection: the connection is lost with the error.
@@ -154,53 +133,20 @@ internal class StreamTransport(
             return true
         }
         if (queued) writeSignal.trySend(Unit)
-        if (pausedNow) sink.writingPaused()
+        announce(change)
         return true
     }
 
-    fun writeBufferSize(): Long = synchronized(lock) { bufferSizeLocked() }
-
-    private fun bufferSizeLocked(): Long = pending.size + inFlight
+    fun writeBufferSize(): Long = synchronized(lock) { buffer.size }
 
     fun setWriteBufferLimits(
         high: Int?,
         low: Int?,
-    ) {
-        val h = high ?: (if (low == null) DEFAULT_HIGH_WATER else 4 * low)
-        val l = low ?: (h / 4)
-        require(h >= l && l >= 0) { "high ($h) must be >= low ($l) must be >= 0" }
-        val change =
-            synchronized(lock) {
-                this.high = h
-                this.low = l
-                updateWritingLocked()
-            }
-        announce(change)
-    }
+    ) = announce(synchronized(lock) { buffer.setLimits(high, low) })
 
-    fun writeBufferLimits(): IntArray = synchronized(lock) { intArrayOf(low, high) }
+    fun writeBufferLimits(): IntArray = synchronized(lock) { intArrayOf(buffer.low, buffer.high) }
 
-    /** What changed in writing's pause state: announced outside the lock by [announce]. */
-    private class WritingChange(
-        val paused: Boolean,
-        val gate: CompletableDeferred<Throwable?>?,
-    )
-
-    /** Pauses or resumes writing by the marks; returns the change to announce, outside the lock. */
-    private fun updateWritingLocked(): WritingChange? {
-        val size = bufferSizeLocked()
-        if (!writingPaused && size > high) {
-            writingPaused = true
-            return WritingChange(paused = true, gate = null)
-        }
-        if (writingPaused && size <= low) {
-            writingPaused = false
-            return WritingChange(paused = false, gate = drainGate.also { drainGate = null })
-        }
-        return null
-    }
-
-    private fun announce(change: WritingChange?) {
+    private fun announce(change: WriteBuffer.Change?) {
         if (change == null) return
         if (change.paused) {
             sink.writingPaused()
@@ -215,16 +161,15 @@ internal class StreamTransport(
         val gate =
             synchronized(lock) {
                 if (closing || lost) throw connectionLost()
-                if (!writingPaused) return
-                drainGate ?: CompletableDeferred<Throwable?>().also { drainGate = it }
+                buffer.drainGate() ?: return
             }
         gate.await()?.let { throw it }
     }
 
-    val canWriteEof: Boolean get() = endpoint.canWriteEof
+    val canWriteEof: Boolean get() = wire.canWriteEof
 
     fun writeEof() {
-        if (!endpoint.canWriteEof) throw UnsupportedOperationException("write_eof() is not supported over TLS")
+        if (!wire.canWriteEof) throw UnsupportedOperationException("write_eof() is not supported over TLS")
         synchronized(lock) {
             if (closing || lost || eofRequested) return
             eofRequested = true
@@ -232,54 +177,46 @@ internal class StreamTransport(
         writeSignal.trySend(Unit)
     }
 
-    private suspend fun pumpOut() {
-        val wire = wire
+    private fun launchWritePump(start: CoroutineStart): Job = scope.launch(wire.writeContext, start) { pumpOut(wire) }
+
+    /** What the write pump does next. */
+    private enum class Next { SEND, CLOSE, SHUT_DOWN, WAIT }
+
+    private suspend fun pumpOut(wire: Wire) {
         try {
             while (true) {
-                var batch: Buffer? = null
-                var finish = false
-                var shutdown = false
-                synchronized(lock) {
-                    if (pending.size > 0) {
-                        // Bounded pieces: Ktor's channel takes a whole flush at once, so only small flushes let its
-                        // back-pressure (a full channel suspends flush()) reach us, and through us drain().
-                        val piece = Buffer()
-                        piece.write(pending, minOf(pending.size, MAX_WRITE))
-                        batch = piece
-                        inFlight = piece.size
-                    } else if (closing) {
-                        finish = true
-                    } else if (eofRequested) {
-                        shutdown = true
+                var piece: kotlinx.io.Buffer? = null
+                val next =
+                    synchronized(lock) {
+                        when {
+                            // Bounded pieces, so that the wire's back-pressure reaches drain().
+                            buffer.hasPending -> Next.SEND.also { piece = buffer.takePiece(MAX_WRITE) }
+
+                            closing -> Next.CLOSE
+
+                            eofRequested -> Next.SHUT_DOWN
+
+                            else -> Next.WAIT
+                        }
                     }
-                }
-                val b = batch
-                when {
-                    b != null -> {
-                        wire.send(b)
-                        val change =
-                            synchronized(lock) {
-                                inFlight = 0
-                                updateWritingLocked()
-                            }
-                        announce(change)
+                when (next) {
+                    Next.SEND -> {
+                        wire.send(piece!!)
+                        announce(synchronized(lock) { buffer.pieceSent() })
                         flushed.trySend(Unit)
                     }
 
-                    finish -> {
-                        wire.finish()
-                        finishClose()
-                        return
+                    Next.CLOSE -> {
+                        return finishClose()
                     }
 
-                    shutdown -> {
+                    Next.SHUT_DOWN -> {
                         wire.shutdownOutput()
                         while (!synchronized(lock) { closing }) writeSignal.receive()
-                        finishClose()
-                        return
+                        return finishClose()
                     }
 
-                    else -> {
+                    Next.WAIT -> {
                         writeSignal.receive()
                     }
                 }
@@ -295,7 +232,7 @@ internal class StreamTransport(
 
     fun isClosing(): Boolean = synchronized(lock) { closing || lost }
 
-    /** CPython's `close()`: stop reading now, flush what is buffered, then close the socket. Idempotent. */
+    /** CPython's `close()`: stop reading now, flush what is buffered, then close the wire. Idempotent. */
     fun close() {
         synchronized(lock) {
             if (closing || lost) return
@@ -312,9 +249,9 @@ internal class StreamTransport(
 
     private suspend fun finishClose() {
         withContext(NonCancellable) {
-            // close() may still be on its way to stopping the reader: it must be stopped before the socket closes.
+            // close() may still be on its way to stopping the reader: it must be stopped before the wire closes.
             readPump.cancel()
-            closeSocket(abort = false)
+            runCatching { wire.close() }
             lose(null)
         }
     }
@@ -324,20 +261,19 @@ internal class StreamTransport(
         synchronized(lock) {
             if (lost) return
             closing = true
-            pending.clear()
         }
         scope.launch(start = CoroutineStart.UNDISPATCHED) {
             withContext(NonCancellable) {
-                readPump.cancel()
-                writePump.cancel()
-                closeSocket(abort = true)
+                stopAndAbort()
                 lose(null)
             }
         }
     }
 
-    private suspend fun closeSocket(abort: Boolean) {
-        runCatching { endpoint.close(abort) }
+    private suspend fun stopAndAbort() {
+        readPump.cancel()
+        writePump.cancel()
+        runCatching { wire.abort() }
     }
 
     /** The connection is gone: CPython's `connection_lost(exc)`. Runs once. */
@@ -347,18 +283,12 @@ internal class StreamTransport(
                 if (lost) return
                 lost = true
                 closing = true
-                pending.clear()
-                inFlight = 0
-                drainGate.also { drainGate = null }
+                buffer.clear()
             }
         sink.lost(error)
         gate?.complete(error)
         if (error != null) {
-            withContext(NonCancellable) {
-                readPump.cancel()
-                writePump.cancel()
-                closeSocket(abort = true)
-            }
+            withContext(NonCancellable) { stopAndAbort() }
             closed.completeExceptionally(error)
         } else {
             closed.complete(Unit)
@@ -368,28 +298,26 @@ internal class StreamTransport(
 
     /**
      * CPython's `start_tls`: once everything written so far is sent, stops both pumps, hands the bytes the reader
-     * already holds to [secure] (they may start the peer's handshake), and restarts the pumps over the endpoint it
-     * returns. On failure the connection is aborted.
+     * already holds to [secure] (they may start the peer's handshake), and restarts the pumps over the wire it
+     * returns, in place of the old one. **On failure the connection is aborted.**
      */
-    suspend fun upgrade(secure: suspend (raw: Endpoint, early: ByteArray) -> Endpoint) {
-        check(endpoint.canWriteEof) { "the connection already speaks TLS" }
+    suspend fun upgrade(secure: suspend (raw: Wire, early: ByteArray) -> Wire) {
+        check(wire.canWriteEof) { "the connection already speaks TLS" }
         check(!isClosing()) { "the connection is closing" }
         while (writeBufferSize() > 0) flushed.receive()
         readPump.cancelAndJoin()
         writePump.cancelAndJoin()
-        wire.release()
         val early = sink.takeBuffered()
         val secured =
             try {
-                secure(endpoint, early)
+                secure(wire, early)
             } catch (e: Throwable) {
                 abort()
                 throw e
             }
-        endpoint = secured
-        wire = secured.direct ?: ChannelWire(secured)
+        wire = secured
         readPump = launchReadPump(CoroutineStart.DEFAULT)
-        writePump = scope.launch(wire.writeContext) { pumpOut() }
+        writePump = launchWritePump(CoroutineStart.DEFAULT)
     }
 
     /** A fatal error found above the transport (a protocol callback that threw): the connection is lost with it. */
@@ -397,14 +325,13 @@ internal class StreamTransport(
         scope.launch(start = CoroutineStart.UNDISPATCHED) { withContext(NonCancellable) { lose(error) } }
     }
 
-    fun extraInfo(name: String): Any? = extra[name]
+    fun extraInfo(name: String): Any? = wire.extra[name]
 
-    fun hasExtraInfo(name: String): Boolean = name in extra
+    fun hasExtraInfo(name: String): Boolean = name in wire.extra
 
-    override fun toString(): String = "<StreamTransport ${extra["peername"] ?: extra["sockname"] ?: ""}>"
+    override fun toString(): String = "<StreamTransport ${wire.extra["peername"] ?: wire.extra["sockname"] ?: ""}>"
 
     companion object {
-        const val DEFAULT_HIGH_WATER: Int = 64 * 1024
         const val MAX_FEED: Long = 256 * 1024
         const val MAX_WRITE: Long = 256 * 1024
     }

@@ -2,6 +2,7 @@ package io.aiostreams.internal
 
 import javax.net.ssl.SNIHostName
 import javax.net.ssl.SSLContext
+import javax.net.ssl.SSLEngine
 import javax.net.ssl.SSLParameters
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.seconds
@@ -14,14 +15,29 @@ internal class TlsConfig(
     val handshakeTimeout: Duration,
     val shutdownTimeout: Duration,
 ) {
-    /** Wraps a raw client connection to [host]:[port]: handshake as a client, verifying chain and host name. */
-    suspend fun client(
-        raw: Endpoint,
-        host: String?,
-        port: Int,
+    /**
+     * Runs TLS over [raw], as the server when [serverSide], else as a client of [host]:[port] (verifying chain and
+     * host name); returns the TLS wire once the handshake is done. [early] are peer bytes already read (`startTls`).
+     * **Everything that can fail here, building the engine too (a host name `SNIHostName` rejects, parameters the
+     * engine rejects), throws with [raw] still open**: the caller aborts it ([closingOnFailure]).
+     */
+    suspend fun secure(
+        raw: Wire,
+        serverSide: Boolean,
+        host: String? = null,
+        port: Int = 0,
         early: ByteArray = ByteArray(0),
-    ): Endpoint {
-        val name = serverHostname ?: host
+    ): TlsWire {
+        val engine = if (serverSide) serverEngine() else clientEngine(serverHostname ?: host, port)
+        val tls = TlsWire(raw, engine, context, shutdownTimeout, early)
+        tls.handshake(handshakeTimeout)
+        return tls
+    }
+
+    private fun clientEngine(
+        name: String?,
+        port: Int,
+    ): SSLEngine {
         val engine = context.createSSLEngine(name, port)
         engine.useClientMode = true
         val params = parameters ?: context.defaultSSLParameters
@@ -31,22 +47,14 @@ internal class TlsConfig(
             if (!isIpLiteral(name)) params.serverNames = listOf(SNIHostName(name))
         }
         engine.sslParameters = params
-        val tls = Tls(raw, engine, context, shutdownTimeout, early)
-        tls.handshake(handshakeTimeout)
-        return tls.endpoint()
+        return engine
     }
 
-    /** Wraps a raw accepted connection: handshake as the server. */
-    suspend fun server(
-        raw: Endpoint,
-        early: ByteArray = ByteArray(0),
-    ): Endpoint {
+    private fun serverEngine(): SSLEngine {
         val engine = context.createSSLEngine()
         engine.useClientMode = false
         parameters?.let { engine.sslParameters = it }
-        val tls = Tls(raw, engine, context, shutdownTimeout, early)
-        tls.handshake(handshakeTimeout)
-        return tls.endpoint()
+        return engine
     }
 
     companion object {

@@ -1,17 +1,27 @@
 package io.aiostreams.internal
 
+import kotlinx.coroutines.NonCancellable
+import kotlinx.coroutines.withContext
 import kotlinx.io.Buffer
 import kotlin.coroutines.CoroutineContext
 
 /**
- * How a [StreamTransport] moves bytes to and from the network: through an [Endpoint]'s Ktor channels
- * ([ChannelWire]), or straight on its socket ([SocketWire]). The transport keeps the state (buffers, marks, closing);
- * a wire only does the I/O.
+ * One connection's byte stream as a [StreamTransport] drives it: a socket on the loop ([SocketWire]), TLS over
+ * another wire ([TlsWire], as CPython's `SSLProtocol` sits between transport and protocol), or a Ktor socket or
+ * channel pair handed in by a user ([KtorWire]). The wire owns the connection's lifecycle: what `getExtraInfo`
+ * reports, whether it can half-close, and closing and aborting, each in one place. The transport keeps the state
+ * (buffers, marks, closing); a wire only moves bytes.
  */
 internal interface Wire {
+    /** What `getExtraInfo` reports: `peername`, `sockname`, `socket`, and the TLS keys over TLS. */
+    val extra: Map<String, Any?>
+
+    /** False over TLS: a TLS stream cannot half-close, and the peer's end of stream ends the connection. */
+    val canWriteEof: Boolean
+
     /**
      * Where the read pump runs. [runsUserCode] is true when delivering data calls user callbacks (protocols), which
-     * must never run on the selector's thread.
+     * must never run on the loop's thread.
      */
     fun readContext(runsUserCode: Boolean): CoroutineContext
 
@@ -25,26 +35,39 @@ internal interface Wire {
     val writeContext: CoroutineContext
 
     /**
-     * Suspends until bytes arrive and hands them to [deliver] (a buffer and how much of it to take at most);
-     * returns false at the peer's end of stream. A broken connection throws.
+     * Suspends until bytes arrive and hands them to [deliver] (a buffer and how much of it to take: exactly that
+     * much); returns false at the peer's end of stream. A broken connection throws.
      */
     suspend fun receive(deliver: (Buffer, Long) -> Unit): Boolean
 
-    /** Sends what the socket takes of `data[offset until data.size]` without waiting; returns how much that was. */
+    /** Sends what the wire takes of `data[offset until data.size]` without waiting; returns how much that was. */
     fun trySend(
         data: ByteArray,
         offset: Int,
     ): Int
 
-    /** Sends all of [piece], suspending while the socket cannot take more. */
+    /** Sends all of [piece], suspending while the wire cannot take more. */
     suspend fun send(piece: Buffer)
-
-    /** Everything was sent and the connection is about to close. */
-    suspend fun finish()
 
     /** Half-close: the peer reads end of stream, reading goes on. */
     suspend fun shutdownOutput()
 
-    /** The transport stops using this wire (before `startTls` moves the connection onto another one). */
-    fun release() {}
+    /** Everything was sent: ends the connection cleanly (over TLS, close_notify first) and frees the socket. */
+    suspend fun close()
+
+    /** Frees the socket at once, sending nothing more. */
+    suspend fun abort()
 }
+
+/**
+ * Runs a set-up step on a wire that is already open (the TLS handshake, a protocol factory); **if it throws or is
+ * cancelled, the wire is aborted** before the error goes on. The one close-on-failure guard of every connect, accept
+ * and `startTls`.
+ */
+internal suspend inline fun <T> Wire.closingOnFailure(step: (Wire) -> T): T =
+    try {
+        step(this)
+    } catch (e: Throwable) {
+        withContext(NonCancellable) { runCatching { abort() } }
+        throw e
+    }

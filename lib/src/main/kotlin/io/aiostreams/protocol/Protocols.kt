@@ -3,26 +3,27 @@
 package io.aiostreams.protocol
 
 import io.aiostreams.Server
+import io.aiostreams.internal.ConnectOptions
+import io.aiostreams.internal.Connector
 import io.aiostreams.internal.DatagramEngine
-import io.aiostreams.internal.Endpoint
+import io.aiostreams.internal.Listener
 import io.aiostreams.internal.Loop
 import io.aiostreams.internal.ProtocolSink
-import io.aiostreams.internal.ServerEngine
+import io.aiostreams.internal.ReportedFailure
+import io.aiostreams.internal.ServeOptions
+import io.aiostreams.internal.ServerCore
 import io.aiostreams.internal.TlsConfig
-import io.aiostreams.internal.UnixSocketFile
-import io.aiostreams.internal.connectTcp
-import io.aiostreams.internal.endpointOf
-import io.aiostreams.internal.serveTcp
-import io.aiostreams.internal.serveUnix
+import io.aiostreams.internal.Wire
+import io.aiostreams.internal.closingOnFailure
+import io.aiostreams.serve
+import io.aiostreams.serveUnix
 import io.ktor.network.sockets.SocketOptions
-import io.ktor.network.sockets.UnixSocketAddress
 import io.ktor.network.sockets.aSocket
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import java.net.InetAddress
 import java.net.InetSocketAddress
-import java.nio.file.Paths
 import javax.net.ssl.SSLContext
 import javax.net.ssl.SSLParameters
 import kotlin.time.Duration
@@ -34,9 +35,10 @@ import io.ktor.network.sockets.InetSocketAddress as KtorAddress
  * [io.aiostreams.openConnection]; the protocol's [Protocol.connectionMade] has run when this returns.
  *
  * **Python:** `await loop.create_connection(protocol_factory, host, port, ssl=..., server_hostname=...,
- * ssl_handshake_timeout=..., ssl_shutdown_timeout=..., local_addr=..., happy_eyeballs_delay=...)`.
+ * ssl_handshake_timeout=..., ssl_shutdown_timeout=..., local_addr=..., happy_eyeballs_delay=..., interleave=...)`.
  *
- * @throws java.io.IOException as [io.aiostreams.openConnection] does; nothing stays open then.
+ * @throws java.io.IOException as [io.aiostreams.openConnection] does; nothing stays open then, nor when
+ *   [protocolFactory] throws.
  */
 public suspend fun <P : Protocol> createConnection(
     protocolFactory: () -> P,
@@ -49,31 +51,35 @@ public suspend fun <P : Protocol> createConnection(
     sslShutdownTimeout: Duration? = null,
     localAddress: InetSocketAddress? = null,
     happyEyeballsDelay: Duration? = null,
+    interleave: Int? = null,
 ): ProtocolConnection<P> {
-    require(port in 0..65535) { "port must be 0-65535: $port" }
     val tls = TlsConfig.of(ssl, serverHostname, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
-    val raw = connectTcp(host, port, localAddress, happyEyeballsDelay, null, keepAlive = null)
-    val endpoint =
-        try {
-            tls?.client(raw, host, port) ?: raw
-        } catch (e: Throwable) {
-            raw.close(abort = true)
-            throw e
-        }
-    return served(endpoint, protocolFactory)
+    val options = ConnectOptions(tls, localAddress, happyEyeballsDelay, interleave)
+    return served(Connector.tcp(host, port, options), protocolFactory)
 }
 
 /**
- * Opens a connection to the Unix domain socket at [path], served by the protocol [protocolFactory] makes.
+ * Opens a connection to the Unix domain socket at [path], served by the protocol [protocolFactory] makes. TLS works
+ * as for [createConnection]; there is no host, so [serverHostname] is required with [ssl].
  *
- * **Python:** `await loop.create_unix_connection(protocol_factory, path)`.
+ * **Python:** `await loop.create_unix_connection(protocol_factory, path, ssl=..., server_hostname=...,
+ * ssl_handshake_timeout=..., ssl_shutdown_timeout=...)`.
+ *
+ * @throws java.io.IOException when nothing listens at [path]; nothing stays open then.
+ * @throws IllegalArgumentException `You must set server_hostname when using ssl without a host`, or CPython's TLS
+ *   argument errors.
  */
 public suspend fun <P : Protocol> createUnixConnection(
     protocolFactory: () -> P,
     path: String,
+    ssl: SSLContext? = null,
+    serverHostname: String? = null,
+    sslParameters: SSLParameters? = null,
+    sslHandshakeTimeout: Duration? = null,
+    sslShutdownTimeout: Duration? = null,
 ): ProtocolConnection<P> {
-    val endpoint = endpointOf(aSocket(Loop.selector).tcp().connect(UnixSocketAddress(path)), direct = true)
-    return served(endpoint, protocolFactory)
+    val tls = TlsConfig.of(ssl, serverHostname, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
+    return served(Connector.unix(path, ConnectOptions(tls)), protocolFactory)
 }
 
 /**
@@ -103,61 +109,55 @@ public suspend fun createServer(
     exceptionHandler: ((Throwable) -> Unit)? = null,
 ): Server {
     val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
-    val opener = opener(protocolFactory)
-    return serveTcp(
-        host,
-        port,
-        backlog,
-        reuseAddress,
-        reusePort,
-        keepAlive,
-        startServing,
-        tls,
-        exceptionHandler,
-        opener,
-    )
+    val options = ServeOptions(tls, backlog, reuseAddress, reusePort, keepAlive, startServing, exceptionHandler)
+    return serve(Listener.tcp(host, port, options), options, opener(protocolFactory))
 }
 
 /**
  * Starts a server on the Unix domain socket [path] (a stale socket file is removed first, and the file again on
- * close), each connection served by a new protocol from [protocolFactory].
+ * close), each connection served by a new protocol from [protocolFactory]; with [ssl], every connection speaks TLS.
  *
- * **Python:** `await loop.create_unix_server(protocol_factory, path)`.
+ * **Python:** `await loop.create_unix_server(protocol_factory, path, backlog=100, start_serving=True, ssl=...,
+ * ssl_handshake_timeout=..., ssl_shutdown_timeout=...)`.
+ *
+ * @throws java.net.BindException when [path] is taken by a live server or by a file that is not a socket.
  */
 public suspend fun createUnixServer(
     protocolFactory: () -> Protocol,
     path: String,
     backlog: Int = 100,
     startServing: Boolean = true,
+    ssl: SSLContext? = null,
+    sslParameters: SSLParameters? = null,
+    sslHandshakeTimeout: Duration? = null,
+    sslShutdownTimeout: Duration? = null,
     exceptionHandler: ((Throwable) -> Unit)? = null,
-): Server = serveUnix(path, backlog, startServing, null, exceptionHandler, opener(protocolFactory))
+): Server {
+    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
+    val options = ServeOptions(tls, backlog, startServing = startServing, exceptionHandler = exceptionHandler)
+    return serveUnix(path, options, opener(protocolFactory))
+}
 
-/** Runs a new protocol on a client [endpoint]; a factory that throws leaves nothing open. */
+/** Runs a new protocol on a client [wire]; a factory that throws leaves nothing open. */
 private suspend fun <P : Protocol> served(
-    endpoint: Endpoint,
+    wire: Wire,
     protocolFactory: () -> P,
 ): ProtocolConnection<P> {
-    val protocol =
-        try {
-            protocolFactory()
-        } catch (e: Throwable) {
-            endpoint.close(abort = true)
-            throw e
-        }
-    return ProtocolConnection(ProtocolSink.connect(endpoint, protocol, serverSide = false), protocol)
+    val protocol = wire.closingOnFailure { protocolFactory() }
+    return ProtocolConnection(ProtocolSink.connect(wire, protocol, serverSide = false), protocol)
 }
 
 private fun opener(protocolFactory: () -> Protocol) =
-    ServerEngine.ConnectionOpener { endpoint, scope, report ->
+    ServerCore.ConnectionOpener { wire, scope, report ->
         val protocol =
             try {
                 protocolFactory()
             } catch (e: Throwable) {
-                report(ServerEngine.HandlerFailure("protocol_factory() failed", e))
-                scope.launch { endpoint.close(abort = true) }
+                report(ReportedFailure("protocol_factory() failed", e))
+                scope.launch { wire.abort() }
                 null
             }
-        protocol?.let { ProtocolSink.connect(endpoint, it, serverSide = true, report).streamTransport }
+        protocol?.let { ProtocolSink.connect(wire, it, serverSide = true, report).streamTransport }
     }
 
 /**

@@ -1,0 +1,19 @@
+package io.aiostreams.internal
+
+import java.net.InetSocketAddress
+import kotlin.time.Duration
+
+/**
+ * Everything one client connection is opened with, whichever entry point was called (streams or protocols, Kotlin or
+ * Java, TCP or Unix): the [Connector]'s one input, checked here once with CPython's messages.
+ */
+internal class ConnectOptions(
+    val tls: TlsConfig?,
+    val localAddress: InetSocketAddress? = null,
+    val happyEyeballsDelay: Duration? = null,
+    val interleave: Int? = null,
+) {
+    init {
+        require(interleave == null || interleave > 0) { "interleave <= 0: $interleave" }
+    }
+}

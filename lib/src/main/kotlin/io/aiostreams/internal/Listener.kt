@@ -1,0 +1,154 @@
+package io.aiostreams.internal
+
+import io.ktor.network.selector.SelectInterest
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.withContext
+import kotlinx.coroutines.yield
+import org.slf4j.LoggerFactory
+import java.io.IOException
+import java.net.BindException
+import java.net.InetAddress
+import java.net.InetSocketAddress
+import java.net.StandardProtocolFamily
+import java.net.StandardSocketOptions
+import java.net.UnixDomainSocketAddress
+import java.nio.channels.ServerSocketChannel
+import java.nio.channels.SocketChannel
+import java.nio.file.Path
+import kotlin.time.Duration.Companion.seconds
+
+/**
+ * The one way this library listens: binds TCP sockets (one per address of a host) or a Unix socket, and accepts on
+ * the loop. **While `accept()` fails for lack of descriptors or memory, accepting pauses for a second at a time**
+ * (CPython's `ACCEPT_RETRY_DELAY`), with one log line per pause, instead of spinning.
+ */
+internal object Listener {
+    private val log = LoggerFactory.getLogger("io.aiostreams.Server")
+
+    /** How long accepting pauses when the process is out of descriptors or memory. */
+    val ACCEPT_RETRY_DELAY = 1.seconds
+
+    /** Accepts taken in one go before other work on the loop gets a turn (CPython takes up to `backlog`). */
+    private const val ACCEPT_BATCH = 64
+
+    /** Binds [host]:[port]: every interface for `null` / `""` (one dual-stack socket), else each address of [host]. */
+    suspend fun tcp(
+        host: String?,
+        port: Int,
+        options: ServeOptions,
+    ): List<LoopChannel<ServerSocketChannel>> {
+        require(port in 0..65535) { "port must be 0-65535: $port" }
+        val hosts =
+            if (host.isNullOrEmpty()) {
+                listOf(null)
+            } else {
+                withContext(Dispatchers.IO) { InetAddress.getAllByName(host) }.map { it.hostAddress }.distinct()
+            }
+        val bound = mutableListOf<LoopChannel<ServerSocketChannel>>()
+        try {
+            for (address in hosts) bound += bindTcp(address, port, options)
+        } catch (e: Throwable) {
+            bound.forEach { it.close() }
+            throw e
+        }
+        return bound
+    }
+
+    private fun bindTcp(
+        address: String?,
+        port: Int,
+        options: ServeOptions,
+    ): LoopChannel<ServerSocketChannel> {
+        // Every interface: the IPv6 wildcard is dual-stack on the JDK; fall back to IPv4 where IPv6 is off.
+        val tries = if (address == null) listOf("::", "0.0.0.0") else listOf(address)
+        var failure: Exception? = null
+        for (candidate in tries) {
+            val channel = ServerSocketChannel.open()
+            try {
+                channel.setOption(StandardSocketOptions.SO_REUSEADDR, options.reuseAddress)
+                if (options.reusePort) {
+                    require(StandardSocketOptions.SO_REUSEPORT in channel.supportedOptions()) {
+                        "reuse_port not supported by socket module"
+                    }
+                    channel.setOption(StandardSocketOptions.SO_REUSEPORT, true)
+                }
+                channel.bind(InetSocketAddress(InetAddress.getByName(candidate), port), options.backlog)
+                return LoopChannel.of(channel)
+            } catch (e: Exception) {
+                runCatching { channel.close() }
+                if (e is IllegalArgumentException) throw e
+                failure = e
+            }
+        }
+        val e = failure!!
+        throw BindException("error while attempting to bind on address ('${address ?: ""}', $port): ${e.message}")
+            .apply { initCause(e) }
+    }
+
+    /** Binds the Unix socket [path], removing a stale socket file first. */
+    fun unix(
+        path: Path,
+        options: ServeOptions,
+    ): LoopChannel<ServerSocketChannel> {
+        UnixSocketFile.removeStale(path)
+        val channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX)
+        try {
+            channel.bind(UnixDomainSocketAddress.of(path), options.backlog)
+        } catch (e: Throwable) {
+            runCatching { channel.close() }
+            throw e
+        }
+        return LoopChannel.of(channel)
+    }
+
+    /** Accepts connections on [listener] and hands each to [accepted], until the listener closes or this is cancelled. */
+    suspend fun accept(
+        listener: LoopChannel<ServerSocketChannel>,
+        accepted: (SocketChannel) -> Unit,
+    ) {
+        try {
+            acceptLoop(listener, accepted)
+        } catch (e: IOException) {
+            // A listener closed while waiting: the server's close(), the end of accepting.
+            if (listener.channel.isOpen) log.error("accepting on {} stopped", address(listener), e)
+        }
+    }
+
+    private suspend fun acceptLoop(
+        listener: LoopChannel<ServerSocketChannel>,
+        accepted: (SocketChannel) -> Unit,
+    ) {
+        var taken = 0
+        while (listener.channel.isOpen) {
+            val channel =
+                try {
+                    listener.channel.accept()
+                } catch (e: IOException) {
+                    if (!listener.channel.isOpen) return
+                    if (isOutOfResources(e)) {
+                        log.warn(
+                            "socket.accept() out of system resource ({}) on {}: accepting again in {}",
+                            e.message,
+                            address(listener),
+                            ACCEPT_RETRY_DELAY,
+                        )
+                        delay(ACCEPT_RETRY_DELAY)
+                    } else {
+                        log.warn("accept() failed on {}", address(listener), e)
+                        listener.await(SelectInterest.ACCEPT)
+                    }
+                    continue
+                }
+            if (channel == null) {
+                listener.await(SelectInterest.ACCEPT)
+                continue
+            }
+            accepted(channel)
+            if (++taken % ACCEPT_BATCH == 0) yield()
+        }
+    }
+
+    private fun address(listener: LoopChannel<ServerSocketChannel>) =
+        runCatching { listener.channel.localAddress }.getOrNull()
+}

@@ -1,0 +1,77 @@
+package io.aiostreams.internal
+
+import io.ktor.network.selector.InterestSuspensionsMap
+import io.ktor.network.selector.SelectInterest
+import io.ktor.network.selector.Selectable
+import kotlinx.coroutines.CancellationException
+import java.nio.channels.SelectableChannel
+import java.util.concurrent.atomic.AtomicBoolean
+
+/**
+ * A JDK channel this library opened, registered with the [Loop]: the one way a socket, a listener or a connect in
+ * progress waits for readiness. The channel is non-blocking from here on.
+ */
+internal class LoopChannel<C : SelectableChannel>(
+    override val channel: C,
+) : Selectable {
+    override val suspensions: InterestSuspensionsMap = InterestSuspensionsMap()
+
+    private val closed = AtomicBoolean()
+
+    @Volatile private var ops = 0
+
+    override val isClosed: Boolean get() = closed.get()
+
+    override val interestedOps: Int get() = ops
+
+    init {
+        channel.configureBlocking(false)
+    }
+
+    override fun interestOp(
+        interest: SelectInterest,
+        state: Boolean,
+    ) {
+        synchronized(this) { ops = if (state) ops or interest.flag else ops and interest.flag.inv() }
+    }
+
+    /**
+     * Suspends until the loop sees [interest] ready on the channel. A cancelled wait gives up its slot at once, so that
+     * the next wait (after `startTls`, say) can take it.
+     */
+    suspend fun await(interest: SelectInterest) {
+        interestOp(interest, true)
+        try {
+            Loop.selector.select(this, interest)
+        } catch (e: CancellationException) {
+            suspensions.removeSuspension(interest)
+            throw e
+        } finally {
+            interestOp(interest, false)
+        }
+    }
+
+    /**
+     * Closes the channel and frees its descriptor: the loop drops its key at the next select, and a coroutine still
+     * waiting is resumed with a `ClosedChannelException`. Idempotent.
+     */
+    override fun close() {
+        if (!closed.compareAndSet(false, true)) return
+        runCatching { channel.close() }
+        Loop.selector.notifyClosed(this)
+        ops = 0
+    }
+
+    override fun dispose() = close()
+
+    companion object {
+        /** [channel] on the loop; **closed if it cannot be made non-blocking**. */
+        fun <C : SelectableChannel> of(channel: C): LoopChannel<C> =
+            try {
+                LoopChannel(channel)
+            } catch (e: Throwable) {
+                runCatching { channel.close() }
+                throw e
+            }
+    }
+}

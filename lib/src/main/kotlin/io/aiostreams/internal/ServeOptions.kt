@@ -1,0 +1,20 @@
+package io.aiostreams.internal
+
+/**
+ * Everything a server is started with, whichever entry point was called (streams or protocols, Kotlin or Java, TCP
+ * or Unix): the [Listener]'s and [ServerCore]'s one input, checked here once.
+ */
+internal class ServeOptions(
+    val tls: TlsConfig?,
+    val backlog: Int = 100,
+    val reuseAddress: Boolean = true,
+    val reusePort: Boolean = false,
+    val keepAlive: Boolean? = null,
+    val startServing: Boolean = true,
+    /** Called (besides the log) with each failure of a handler or a callback: the loop's exception handler. */
+    val exceptionHandler: ((Throwable) -> Unit)? = null,
+) {
+    init {
+        require(backlog > 0) { "backlog <= 0: $backlog" }
+    }
+}

@@ -1,0 +1,216 @@
+package io.aiostreams.internal
+
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.NonCancellable
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
+import org.slf4j.LoggerFactory
+import java.io.IOException
+import java.net.SocketAddress
+import java.nio.channels.ServerSocketChannel
+import java.nio.channels.SocketChannel
+
+/**
+ * A server's lifecycle (CPython's `Server`): accepting on its [listeners], setting up each accepted connection (TLS
+ * first, when asked) and handing it to the [opener], the set of live connections that `waitClosed` waits for, and
+ * `serveForever`'s bookkeeping.
+ */
+internal class ServerCore(
+    private val listeners: List<LoopChannel<ServerSocketChannel>>,
+    private val options: ServeOptions,
+    private val opener: ConnectionOpener,
+    private val unixSocket: UnixSocketFile? = null,
+) {
+    /** Turns an accepted wire into a running connection: a stream handler, or a protocol. */
+    fun interface ConnectionOpener {
+        /** Returns the running connection's transport, or null when it could not be opened (already reported). */
+        fun open(
+            wire: Wire,
+            scope: CoroutineScope,
+            report: (Throwable) -> Unit,
+        ): StreamTransport?
+    }
+
+    private val lock = Any()
+    private val acceptScope = CoroutineScope(SupervisorJob() + Loop.dispatcher)
+    private val handlerScope = CoroutineScope(SupervisorJob() + Loop.dispatcher)
+    private val clients = LinkedHashSet<StreamTransport>()
+
+    /** Accepted connections not yet in [clients] (opening, or in the TLS handshake): [waitClosed] waits for them too. */
+    private val opening = LinkedHashSet<Wire>()
+    private var serving = false
+    private var closed = false
+    private var forever: CompletableDeferred<Unit>? = null
+    private val idle = CompletableDeferred<Unit>()
+
+    val addresses: List<SocketAddress> = listeners.map { it.channel.localAddress }
+
+    fun sockets(): List<SocketAddress> = synchronized(lock) { if (closed) emptyList() else addresses }
+
+    fun isServing(): Boolean = synchronized(lock) { serving }
+
+    fun startServing() {
+        synchronized(lock) {
+            if (serving || closed) return
+            serving = true
+        }
+        for (listener in listeners) acceptScope.launch { Listener.accept(listener, ::accepted) }
+    }
+
+    private fun accepted(channel: SocketChannel) {
+        val raw =
+            try {
+                SocketWire.of(channel, options.keepAlive)
+            } catch (e: Exception) {
+                // Reset by the peer before it could be set up: dropped, as CPython drops it.
+                log.debug("A connection could not be set up", e)
+                return
+            }
+        if (!countOpening(raw)) {
+            // Accepted in the instant the server closed: CPython stops accepting at close(), so it is dropped.
+            handlerScope.launch(start = CoroutineStart.UNDISPATCHED) { raw.abort() }
+            return
+        }
+        val tls = options.tls
+        if (tls == null) {
+            open(raw, raw)
+            return
+        }
+        handlerScope.launch {
+            // CPython calls the handler only once the TLS handshake is done; a failed handshake drops the connection.
+            val secured =
+                try {
+                    raw.closingOnFailure { tls.secure(it, serverSide = true) }
+                } catch (e: Throwable) {
+                    opened(raw, null)
+                    if (e is CancellationException) throw e
+                    setUpFailed(raw, e)
+                    return@launch
+                }
+            open(raw, secured)
+        }
+    }
+
+    /** Runs [wire] (accepted as [raw]) through the opener and counts it as a client. */
+    private fun open(
+        raw: Wire,
+        wire: Wire,
+    ) {
+        val transport =
+            try {
+                opener.open(wire, handlerScope, ::report)
+            } catch (e: Throwable) {
+                opened(raw, null)
+                handlerScope.launch(start = CoroutineStart.UNDISPATCHED) { wire.abort() }
+                throw e
+            }
+        opened(raw, transport)
+    }
+
+    /**
+     * A handshake that failed or timed out is the peer's doing and logged at DEBUG, as CPython logs it; anything else
+     * (TLS parameters the engine rejects) is the server's and reported as CPython reports it.
+     */
+    private fun setUpFailed(
+        raw: Wire,
+        e: Throwable,
+    ) {
+        if (e is IOException) {
+            log.debug("TLS handshake with {} failed", raw.extra["peername"], e)
+        } else {
+            report(ReportedFailure("Error on transport creation for incoming connection", e))
+        }
+    }
+
+    /** Counts a just-accepted connection as opening; false once the server is closed (then it is not counted). */
+    private fun countOpening(raw: Wire): Boolean =
+        synchronized(lock) {
+            if (!closed) opening += raw
+            !closed
+        }
+
+    /** Moves a connection from opening to [clients] (or drops it when it could not be opened). */
+    private fun opened(
+        raw: Wire,
+        transport: StreamTransport?,
+    ) {
+        synchronized(lock) {
+            opening -= raw
+            if (transport != null) clients += transport
+        }
+        transport?.closed?.invokeOnCompletion {
+            synchronized(lock) { clients -= transport }
+            checkIdle()
+        }
+        checkIdle()
+    }
+
+    private fun report(error: Throwable) {
+        log.error(error.message ?: "Unhandled exception in client_connected_cb", error.cause ?: error)
+        try {
+            options.exceptionHandler?.invoke((error as? ReportedFailure)?.cause ?: error)
+        } catch (e: Throwable) {
+            log.error("The server's exception handler failed", e)
+        }
+    }
+
+    fun close() {
+        val gate =
+            synchronized(lock) {
+                if (closed) return
+                closed = true
+                serving = false
+                forever
+            }
+        for (listener in listeners) listener.close()
+        acceptScope.cancel()
+        unixSocket?.remove()
+        gate?.cancel()
+        checkIdle()
+    }
+
+    private fun checkIdle() {
+        if (synchronized(lock) { closed && opening.isEmpty() && clients.isEmpty() }) idle.complete(Unit)
+    }
+
+    suspend fun waitClosed() {
+        idle.await()
+    }
+
+    fun closeClients() = snapshot().forEach { it.close() }
+
+    fun abortClients() = snapshot().forEach { it.abort() }
+
+    private fun snapshot(): List<StreamTransport> = synchronized(lock) { clients.toList() }
+
+    suspend fun serveForever(describe: () -> String): Nothing {
+        val gate =
+            synchronized(lock) {
+                check(forever == null) { "server ${describe()} is already being awaited on serve_forever()" }
+                check(!closed) { "server ${describe()} is closed" }
+                CompletableDeferred<Unit>().also { forever = it }
+            }
+        try {
+            startServing()
+            gate.await()
+            error("unreachable: serve_forever's gate never completes normally")
+        } catch (e: CancellationException) {
+            withContext(NonCancellable) {
+                close()
+                waitClosed()
+            }
+            throw e
+        } finally {
+            synchronized(lock) { forever = null }
+        }
+    }
+
+    private companion object {
+        private val log = LoggerFactory.getLogger("io.aiostreams.Server")
+    }
+}

@@ -1,0 +1,293 @@
+package io.aiostreams.internal
+
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.sync.withLock
+import kotlinx.coroutines.withContext
+import kotlinx.coroutines.withTimeoutOrNull
+import kotlinx.io.Buffer
+import kotlinx.io.readAtMostTo
+import kotlinx.io.transferFrom
+import java.net.SocketTimeoutException
+import java.nio.ByteBuffer
+import java.security.cert.X509Certificate
+import javax.net.ssl.SSLContext
+import javax.net.ssl.SSLEngine
+import javax.net.ssl.SSLEngineResult
+import javax.net.ssl.SSLEngineResult.HandshakeStatus
+import javax.net.ssl.SSLEngineResult.Status
+import javax.net.ssl.SSLException
+import kotlin.coroutines.CoroutineContext
+import kotlin.time.Duration
+
+/**
+ * TLS as a layer of another wire (CPython's `SSLProtocol`): the JDK's [SSLEngine] unwraps what [inner] receives and
+ * wraps what is sent, on the reading and writing coroutines themselves, with buffers reused for the connection's
+ * life. No byte channels and no coroutines of its own; the engine's delegated tasks (key exchange, certificate
+ * checks) run on [tasks], off the loop, and the connection goes on where it was when they finish.
+ *
+ * Every record leaves through [sendLock]: the reading side sends too (handshake messages, key updates, the reply to
+ * close_notify). **The peer ending the stream without close_notify is an [SSLException] (truncation), thrown after
+ * every decrypted byte was delivered**; close_notify is a clean end of stream.
+ */
+internal class TlsWire(
+    private val inner: Wire,
+    private val engine: SSLEngine,
+    private val context: SSLContext,
+    private val shutdownTimeout: Duration,
+    /** Bytes of the peer's that were read before TLS started (CPython 3.14 hands them over, gh-142352). */
+    early: ByteArray,
+) : Wire {
+    private val sendLock = Mutex()
+
+    /** Received records not yet moved into [netIn]: segments taken from [inner] without a copy. */
+    private val netQueue = Buffer().apply { write(early) }
+    private var netIn: ByteBuffer = ByteBuffer.allocate(engine.session.packetBufferSize)
+    private var appIn: ByteBuffer = ByteBuffer.allocate(engine.session.applicationBufferSize)
+    private var netOut: ByteBuffer = ByteBuffer.allocate(engine.session.packetBufferSize)
+    private val plainOut: ByteBuffer = ByteBuffer.allocate(PLAIN_CHUNK)
+    private val staging = Buffer()
+    private val outgoing = Buffer()
+
+    @Volatile private var tlsExtra: Map<String, Any?> = emptyMap()
+
+    override val extra: Map<String, Any?> get() = inner.extra + tlsExtra
+
+    override val canWriteEof: Boolean get() = false
+
+    /** The loop for the reader: delegated tasks hop off it and come back. */
+    override fun readContext(runsUserCode: Boolean): CoroutineContext =
+        if (runsUserCode) Dispatchers.Default else Loop.dispatcher
+
+    override fun resumeContext(runsUserCode: Boolean): CoroutineContext = readContext(runsUserCode)
+
+    override val writeContext: CoroutineContext get() = inner.writeContext
+
+    /**
+     * Runs the handshake within [timeout]. **A timeout throws CPython's `SocketTimeoutException`; any failure leaves
+     * [inner] open** for the caller's guard ([closingOnFailure]) to abort.
+     */
+    suspend fun handshake(timeout: Duration) {
+        // Only this timeout becomes CPython's error: a caller's own cancellation or timeout goes on as it is.
+        withTimeoutOrNull(timeout) {
+            engine.beginHandshake()
+            while (true) {
+                when (engine.handshakeStatus) {
+                    HandshakeStatus.NEED_WRAP -> sendRecords(EMPTY)
+                    HandshakeStatus.NEED_UNWRAP, HandshakeStatus.NEED_UNWRAP_AGAIN -> handshakeUnwrap()
+                    HandshakeStatus.NEED_TASK -> runTasks()
+                    else -> break
+                }
+            }
+        } ?: throw SocketTimeoutException(
+            "SSL handshake is taking longer than ${timeout.inWholeMilliseconds / 1000.0} seconds: aborting the connection",
+        )
+        tlsExtra = sessionInfo()
+    }
+
+    private suspend fun handshakeUnwrap() {
+        val result = unwrap()
+        when (result.status) {
+            Status.BUFFER_UNDERFLOW -> if (!needMore()) throw SSLException("connection closed during the TLS handshake")
+            Status.BUFFER_OVERFLOW -> appIn = grow(appIn, engine.session.applicationBufferSize)
+            Status.CLOSED -> throw SSLException("TLS connection closed by the peer during the handshake")
+            else -> Unit
+        }
+    }
+
+    /** One `unwrap` of the records in [netIn] (topped up from [netQueue]) into [appIn]. */
+    private fun unwrap(): SSLEngineResult {
+        if (netQueue.size > 0 && netIn.hasRemaining()) netQueue.readAtMostTo(netIn)
+        netIn.flip()
+        try {
+            return engine.unwrap(netIn, appIn)
+        } finally {
+            netIn.compact()
+        }
+    }
+
+    /**
+     * Makes more ciphertext available to [unwrap] after an underflow: from [netQueue], into a larger [netIn], or from
+     * [inner]. False at the peer's end of stream.
+     */
+    private suspend fun needMore(): Boolean {
+        if (netQueue.size > 0 && netIn.hasRemaining()) return true
+        if (!netIn.hasRemaining()) {
+            netIn = grow(netIn, engine.session.packetBufferSize)
+            return true
+        }
+        return inner.receive { buffer, max -> netQueue.write(buffer, max) }
+    }
+
+    override suspend fun receive(deliver: (Buffer, Long) -> Unit): Boolean {
+        while (true) {
+            val result = unwrap()
+            when (engine.handshakeStatus) {
+                HandshakeStatus.NEED_WRAP -> sendRecords(EMPTY)
+                HandshakeStatus.NEED_TASK -> runTasks()
+                else -> Unit
+            }
+            when (result.status) {
+                Status.OK -> {
+                    // Several records per delivery while they fit; deliver before a record might not.
+                    if (appIn.remaining() < engine.session.applicationBufferSize && deliverPlain(deliver)) return true
+                    if (result.bytesConsumed() == 0 && result.bytesProduced() == 0) {
+                        if (deliverPlain(deliver)) return true
+                        if (!needMore()) return truncated(deliver)
+                    }
+                }
+
+                Status.BUFFER_UNDERFLOW -> {
+                    if (deliverPlain(deliver)) return true
+                    if (!needMore()) return truncated(deliver)
+                }
+
+                Status.BUFFER_OVERFLOW -> {
+                    if (deliverPlain(deliver)) return true
+                    appIn = grow(appIn, engine.session.applicationBufferSize)
+                }
+
+                Status.CLOSED -> {
+                    // close_notify: a clean end of stream, once what came before it is delivered.
+                    return deliverPlain(deliver)
+                }
+            }
+        }
+    }
+
+    /** The peer's TCP end of stream came without close_notify: the engine calls that truncation and throws. */
+    private fun truncated(deliver: (Buffer, Long) -> Unit): Boolean {
+        if (deliverPlain(deliver)) return true
+        engine.closeInbound()
+        return false
+    }
+
+    /** Hands what [appIn] holds to [deliver]; false when it held nothing. */
+    private fun deliverPlain(deliver: (Buffer, Long) -> Unit): Boolean {
+        if (appIn.position() == 0) return false
+        appIn.flip()
+        staging.transferFrom(appIn)
+        appIn.clear()
+        deliver(staging, staging.size)
+        staging.clear()
+        return true
+    }
+
+    override fun trySend(
+        data: ByteArray,
+        offset: Int,
+    ): Int = 0
+
+    override suspend fun send(piece: Buffer) {
+        sendLock.withLock {
+            while (piece.size > 0) {
+                plainOut.clear()
+                piece.readAtMostTo(plainOut)
+                plainOut.flip()
+                wrapAll(plainOut)
+            }
+            flushOutgoing()
+        }
+    }
+
+    /** Wraps [source] (or a handshake or closing message, for [EMPTY]) and sends the records. */
+    private suspend fun sendRecords(source: ByteBuffer) {
+        sendLock.withLock {
+            wrapAll(source)
+            flushOutgoing()
+        }
+    }
+
+    /** Wraps all of [source] into [outgoing], a record at a time; at least one `wrap`, for handshake messages. */
+    private suspend fun wrapAll(source: ByteBuffer) {
+        do {
+            netOut.clear()
+            val result = engine.wrap(source, netOut)
+            if (result.status == Status.BUFFER_OVERFLOW) {
+                netOut = ByteBuffer.allocate(maxOf(engine.session.packetBufferSize, netOut.capacity() * 2))
+                continue
+            }
+            netOut.flip()
+            outgoing.transferFrom(netOut)
+            if (result.handshakeStatus == HandshakeStatus.NEED_TASK) runTasks()
+            if (result.status == Status.CLOSED &&
+                source.hasRemaining()
+            ) {
+                throw SSLException("the TLS connection is closed")
+            }
+        } while (source.hasRemaining())
+    }
+
+    private suspend fun flushOutgoing() {
+        if (outgoing.size > 0) inner.send(outgoing)
+    }
+
+    override suspend fun shutdownOutput(): Unit = throw UnsupportedOperationException(
+        "write_eof() is not supported over TLS",
+    )
+
+    /** Sends close_notify, within the shutdown timeout, then closes [inner]. */
+    override suspend fun close() {
+        withTimeoutOrNull(shutdownTimeout) {
+            runCatching {
+                sendLock.withLock {
+                    engine.closeOutbound()
+                    while (!engine.isOutboundDone) wrapAll(EMPTY)
+                    flushOutgoing()
+                }
+            }
+        }
+        inner.close()
+    }
+
+    override suspend fun abort() = inner.abort()
+
+    /** Runs the engine's delegated tasks off the loop; the caller goes on where it was. */
+    private suspend fun runTasks() {
+        withContext(tasks) {
+            while (true) {
+                val task = engine.delegatedTask ?: break
+                task.run()
+            }
+        }
+    }
+
+    private fun sessionInfo(): Map<String, Any?> {
+        val session = engine.session
+        val peer = runCatching { session.peerCertificates.firstOrNull() as? X509Certificate }.getOrNull()
+        return mapOf(
+            "sslcontext" to context,
+            "ssl_object" to session,
+            "peercert" to peer,
+            "cipher" to listOf(session.cipherSuite, session.protocol, secretBits(session.cipherSuite)),
+            "compression" to null,
+        )
+    }
+
+    companion object {
+        private val EMPTY: ByteBuffer = ByteBuffer.allocate(0)
+        private const val PLAIN_CHUNK = 16 * 1024
+
+        /** Where delegated tasks run: two threads of the default pool at most, never the loop. */
+        private val tasks = Dispatchers.Default.limitedParallelism(2)
+
+        private fun grow(
+            buffer: ByteBuffer,
+            atLeast: Int,
+        ): ByteBuffer {
+            val bigger = ByteBuffer.allocate(maxOf(atLeast, buffer.capacity() * 2))
+            buffer.flip()
+            bigger.put(buffer)
+            return bigger
+        }
+
+        /** The secret bits of a cipher suite, as Python's `cipher()` reports them. */
+        fun secretBits(suite: String): Int =
+            when {
+                "AES_128" in suite -> 128
+                "AES_256" in suite || "CHACHA20" in suite -> 256
+                "3DES" in suite -> 168
+                else -> 0
+            }
+    }
+}
