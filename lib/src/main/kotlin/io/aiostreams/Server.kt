@@ -15,6 +15,10 @@ import java.net.SocketAddress
  * serving.** A cancelled handler closes its connection quietly. When a handler returns, its connection is closed
  * (after what it wrote is sent): keep the handler running for as long as the connection is used.
  *
+ * **While the process is out of descriptors or memory (`accept()` failing with EMFILE, ENFILE, ENOBUFS or ENOMEM),
+ * the server stops accepting for one second at a time**, logging one warning per pause, as CPython does; clients
+ * wait in the listen backlog meanwhile, and accepting goes on by itself once descriptors are free.
+ *
  * ### Shutting down
  * [close] stops accepting and leaves live connections alone; [waitClosed] then waits until **every** connection has
  * finished. To end them, call [closeClients] (flushes, then closes) or [abortClients] (drops buffers) in between:

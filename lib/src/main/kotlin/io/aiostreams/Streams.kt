@@ -199,8 +199,10 @@ public suspend fun startServer(
  * Starts a server on the Unix domain socket [path]. **A socket file left there by a dead server is removed first**,
  * and the file is removed again on [Server.close] if it is still this server's (CPython 3.13).
  *
+ * With [ssl], every connection speaks TLS, as for [startServer].
+ *
  * **Python:** `await asyncio.start_unix_server(client_connected_cb, path, limit=..., backlog=100,
- * start_serving=True)`.
+ * start_serving=True, ssl=..., ssl_handshake_timeout=..., ssl_shutdown_timeout=...)`.
  *
  * @throws java.net.BindException when [path] is taken by a live server or by a file that is not a socket.
  * @throws IllegalArgumentException `Limit cannot be <= 0` or `backlog <= 0`.

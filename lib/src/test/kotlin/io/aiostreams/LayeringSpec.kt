@@ -63,7 +63,8 @@ private class SourceFile(
     companion object {
         private val declaration =
             Regex(
-                """^(?:@\S+\s+)*(?:(?:public|internal|private)\s+)?(?:(?:abstract|sealed|open|data|enum|inline|suspend|const|annotation|value|fun)\s+)*""" +
+                """^(?:@\S+\s+)*(?:(?:public|internal|private)\s+)?""" +
+                    """(?:(?:abstract|sealed|open|data|enum|inline|suspend|const|annotation|value|fun)\s+)*""" +
                     """(?:class|interface|object|fun|val|var|typealias)\s+(?:<[^>]*>\s*)?(?:[\w.]+\.)?(\w+)""",
                 RegexOption.MULTILINE,
             )

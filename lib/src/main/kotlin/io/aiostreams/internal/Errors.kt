@@ -23,15 +23,3 @@ internal class ReportedFailure(
     message: String,
     cause: Throwable,
 ) : Exception(message, cause)
-
-/**
- * Whether a failed `accept()` means the process or the system is out of descriptors or memory (EMFILE, ENFILE,
- * ENOBUFS, ENOMEM): the JDK reports these only through the system's message.
- */
-internal fun isOutOfResources(error: Throwable): Boolean {
-    val message = error.message ?: return false
-    return RESOURCE_ERRORS.any { it in message }
-}
-
-private val RESOURCE_ERRORS =
-    listOf("Too many open files", "No buffer space available", "Cannot allocate memory")

@@ -26,7 +26,7 @@ import kotlin.time.Duration.Companion.seconds
 internal object Listener {
     private val log = LoggerFactory.getLogger("io.aiostreams.Server")
 
-    /** How long accepting pauses when the process is out of descriptors or memory. */
+    /** How long accepting pauses when the process is out of descriptors or memory, or `accept()` fails oddly. */
     val ACCEPT_RETRY_DELAY = 1.seconds
 
     /** Accepts taken in one go before other work on the loop gets a turn (CPython takes up to `backlog`). */
@@ -124,20 +124,9 @@ internal object Listener {
             val channel =
                 try {
                     listener.channel.accept()
-                } catch (e: IOException) {
+                } catch (e: Exception) {
                     if (!listener.channel.isOpen) return
-                    if (isOutOfResources(e)) {
-                        log.warn(
-                            "socket.accept() out of system resource ({}) on {}: accepting again in {}",
-                            e.message,
-                            address(listener),
-                            ACCEPT_RETRY_DELAY,
-                        )
-                        delay(ACCEPT_RETRY_DELAY)
-                    } else {
-                        log.warn("accept() failed on {}", address(listener), e)
-                        listener.await(SelectInterest.ACCEPT)
-                    }
+                    recover(listener, e)
                     continue
                 }
             if (channel == null) {
@@ -149,6 +138,50 @@ internal object Listener {
         }
     }
 
+    /**
+     * After a failed `accept()`: out of descriptors or memory, a pause of [ACCEPT_RETRY_DELAY] and one warning; any
+     * other I/O error (a connection reset before it was taken) is logged and accepting goes on; anything else is
+     * logged as an error and followed by a pause, so that no failure can spin.
+     */
+    private suspend fun recover(
+        listener: LoopChannel<ServerSocketChannel>,
+        e: Exception,
+    ) {
+        when {
+            e is IOException && isOutOfResources(e) -> {
+                log.warn(
+                    "socket.accept() out of system resource ({}) on {}: accepting again in {}",
+                    e.message,
+                    address(listener),
+                    ACCEPT_RETRY_DELAY,
+                )
+                delay(ACCEPT_RETRY_DELAY)
+            }
+
+            e is IOException -> {
+                log.warn("accept() failed on {}", address(listener), e)
+                listener.await(SelectInterest.ACCEPT)
+            }
+
+            else -> {
+                log.error("accept() failed on {}: accepting again in {}", address(listener), ACCEPT_RETRY_DELAY, e)
+                delay(ACCEPT_RETRY_DELAY)
+            }
+        }
+    }
+
     private fun address(listener: LoopChannel<ServerSocketChannel>) =
         runCatching { listener.channel.localAddress }.getOrNull()
+
+    /**
+     * Whether a failed `accept()` means the process or the system is out of descriptors or memory (EMFILE, ENFILE,
+     * ENOBUFS, ENOMEM): the JDK reports these only through the system's message. Here, not in a class of its own:
+     * nothing new should have to be loaded at the moment no descriptor is left.
+     */
+    private fun isOutOfResources(error: Throwable): Boolean {
+        val message = error.message ?: return false
+        return RESOURCE_ERRORS.any { it in message }
+    }
+
+    private val RESOURCE_ERRORS = listOf("Too many open files", "No buffer space available", "Cannot allocate memory")
 }

@@ -11,15 +11,12 @@ import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.channels.Channel
-import kotlinx.coroutines.currentCoroutineContext
-import kotlinx.coroutines.ensureActive
-import kotlinx.coroutines.isActive
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import java.io.IOException
 
 /**
- * One connection over one [Wire] (CPython's selector transport plus `StreamReaderProtocol`): a read pump that moves
+ * One connection over one [Wire] (CPython's selector transport plus `StreamReaderProtocol`): a [ReadPump] that moves
  * what arrives into the [sink] and stops while the sink asks it to pause, a [WriteBuffer] that [write] appends to
  * (sending at once what the wire takes while nothing is queued, as CPython's `write()` does), a write pump that
  * sends the rest, and closing. State is under [lock]. The connection is *lost* once, with or without an error, after
@@ -40,65 +37,43 @@ internal class StreamTransport(
     private val writeSignal = Channel<Unit>(Channel.CONFLATED)
     private val flushed = Channel<Unit>(Channel.CONFLATED)
 
-    @Volatile private var readingPaused = false
-    private val readSignal = Channel<Unit>(Channel.CONFLATED)
-
     /** Completes when the connection is lost: normally after a clean close or abort, exceptionally on an error. */
     val closed = CompletableDeferred<Unit>()
 
-    @Volatile private var readPump: Job = launchReadPump(CoroutineStart.LAZY)
-
     @Volatile private var writePump: Job = launchWritePump(CoroutineStart.LAZY)
 
+    /**
+     * The peer's FIN: end of stream for the reader; a TCP connection stays open for writing (half-close), a TLS one
+     * closes (CPython's eof_received() returns False over SSL).
+     */
+    private val reading =
+        ReadPump(
+            scope,
+            sink,
+            onEof = { wire -> if (!sink.eof() || !wire.canWriteEof) close() },
+            onError = { e -> lose(connectionError(e)) },
+        )
+
     init {
+        reading.launch(wire, CoroutineStart.LAZY)
         sink.attach(this)
         // A failure is reported through `closed`; nobody has to look at it.
         closed.invokeOnCompletion { }
     }
 
     fun start() {
-        readPump.start()
+        reading.start()
         writePump.start()
     }
 
     // ---- reading ------------------------------------------------------------------------------------------------
 
-    override fun pauseReading() {
-        readingPaused = true
-    }
+    override fun pauseReading() = reading.pause()
+
+    override fun resumeReading() = reading.resume()
 
     /** True unless reading is paused or the connection is closing. */
-    fun isReading(): Boolean = !readingPaused && !isClosing()
-
-    override fun resumeReading() {
-        readingPaused = false
-        readSignal.trySend(Unit)
-    }
-
-    private fun launchReadPump(start: CoroutineStart): Job =
-        scope.launch(wire.readContext(sink.runsUserCode), start) { pumpIn(wire) }
-
-    private suspend fun pumpIn(wire: Wire) {
-        val resumeContext = wire.resumeContext(sink.runsUserCode)
-        try {
-            while (true) {
-                // close() stops reading at once (CPython removes the reader), even while this pump is running.
-                currentCoroutineContext().ensureActive()
-                if (readingPaused) withContext(resumeContext) { while (readingPaused) readSignal.receive() }
-                if (!wire.receive(sink::feed)) break
-            }
-            // The peer's FIN: end of stream for the reader; a TCP connection stays open for writing (half-close),
-            // a TLS one closes (CPython's eof_received() returns False over SSL).
-            val keepOpen = sink.eof()
-            if (!keepOpen || !wire.canWriteEof) close()
-        } catch (e: CancellationException) {
-            throw e
-        } catch (e: Throwable) {
-            // A read racing close() or abort() finds the socket closed: that is the close, not a failure.
-            if (!currentCoroutineContext().isActive) return
-            lose(connectionError(e))
-        }
-    }
+    fun isReading(): Boolean = !reading.isPaused && !isClosing()
 
     // ---- writing ------------------------------------------------------------------------------------------------
 
@@ -238,7 +213,7 @@ internal class StreamTransport(
             if (closing || lost) return
             closing = true
         }
-        readPump.cancel()
+        reading.cancel()
         writeSignal.trySend(Unit)
         if (!writePump.isActive && !writePump.isCompleted) {
             // Never started (a connection closed before it was handed out): nothing to flush.
@@ -250,7 +225,7 @@ internal class StreamTransport(
     private suspend fun finishClose() {
         withContext(NonCancellable) {
             // close() may still be on its way to stopping the reader: it must be stopped before the wire closes.
-            readPump.cancel()
+            reading.cancel()
             runCatching { wire.close() }
             lose(null)
         }
@@ -271,7 +246,7 @@ internal class StreamTransport(
     }
 
     private suspend fun stopAndAbort() {
-        readPump.cancel()
+        reading.cancel()
         writePump.cancel()
         runCatching { wire.abort() }
     }
@@ -305,7 +280,7 @@ internal class StreamTransport(
         check(wire.canWriteEof) { "the connection already speaks TLS" }
         check(!isClosing()) { "the connection is closing" }
         while (writeBufferSize() > 0) flushed.receive()
-        readPump.cancelAndJoin()
+        reading.cancelAndJoin()
         writePump.cancelAndJoin()
         val early = sink.takeBuffered()
         val secured =
@@ -316,7 +291,7 @@ internal class StreamTransport(
                 throw e
             }
         wire = secured
-        readPump = launchReadPump(CoroutineStart.DEFAULT)
+        reading.launch(secured)
         writePump = launchWritePump(CoroutineStart.DEFAULT)
     }
 

@@ -1,0 +1,76 @@
+package io.aiostreams.internal
+
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.cancelAndJoin
+import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.currentCoroutineContext
+import kotlinx.coroutines.ensureActive
+import kotlinx.coroutines.isActive
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
+
+/**
+ * A transport's reading side (CPython's `_read_ready` with `pause_reading()` / `resume_reading()`): one coroutine
+ * that moves what a [Wire] receives into the [sink], and waits while reading is paused. **It stops at once when
+ * cancelled, even in the middle of a read**; the peer's end of stream goes to [onEof], a broken wire to [onError].
+ */
+internal class ReadPump(
+    private val scope: CoroutineScope,
+    private val sink: InboundSink,
+    private val onEof: (Wire) -> Unit,
+    private val onError: suspend (Throwable) -> Unit,
+) {
+    @Volatile private var paused = false
+    private val resumed = Channel<Unit>(Channel.CONFLATED)
+
+    @Volatile private var job: Job = Job().apply { complete() }
+
+    val isPaused: Boolean get() = paused
+
+    /** Starts reading [wire]; with [CoroutineStart.LAZY], only at [start]. */
+    fun launch(
+        wire: Wire,
+        start: CoroutineStart = CoroutineStart.DEFAULT,
+    ) {
+        job = scope.launch(wire.readContext(sink.runsUserCode), start) { pump(wire) }
+    }
+
+    fun start() {
+        job.start()
+    }
+
+    fun pause() {
+        paused = true
+    }
+
+    fun resume() {
+        paused = false
+        resumed.trySend(Unit)
+    }
+
+    /** Stops reading now (CPython removes the reader); what was delivered stays delivered. */
+    fun cancel() = job.cancel()
+
+    suspend fun cancelAndJoin() = job.cancelAndJoin()
+
+    private suspend fun pump(wire: Wire) {
+        val resumeContext = wire.resumeContext(sink.runsUserCode)
+        try {
+            while (true) {
+                currentCoroutineContext().ensureActive()
+                if (paused) withContext(resumeContext) { while (paused) resumed.receive() }
+                if (!wire.receive(sink::feed)) break
+            }
+            onEof(wire)
+        } catch (e: CancellationException) {
+            throw e
+        } catch (e: Throwable) {
+            // A read racing close() or abort() finds the socket closed: that is the close, not a failure.
+            if (!currentCoroutineContext().isActive) return
+            onError(e)
+        }
+    }
+}
