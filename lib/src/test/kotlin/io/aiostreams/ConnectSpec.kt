@@ -151,4 +151,33 @@ class ConnectSpec :
             }
             awaitDescriptors(before) shouldBeLessThanOrEqual before
         }
+
+        test("interleaveIsTakenByEveryConnectingEntryPointAndMustBePositive") {
+            val server = echoServer("127.0.0.1")
+            val connection =
+                io.aiostreams.protocol.createConnection(
+                    { object : io.aiostreams.protocol.Protocol {} },
+                    "127.0.0.1",
+                    server.port,
+                    happyEyeballsDelay = 50.milliseconds,
+                    interleave = 2,
+                )
+            connection.transport.isClosing() shouldBe false
+            connection.transport.close()
+            val (_, writer) = openConnection("127.0.0.1", server.port, interleave = 1)
+            writer.close()
+            shouldThrow<IllegalArgumentException> { openConnection("127.0.0.1", server.port, interleave = 0) }
+                .message shouldBe "interleave <= 0: 0"
+            shouldThrow<IllegalArgumentException> {
+                io.aiostreams.protocol.createConnection(
+                    { object : io.aiostreams.protocol.Protocol {} },
+                    "127.0.0.1",
+                    server.port,
+                    interleave = -1,
+                )
+            }.message shouldBe "interleave <= 0: -1"
+            server.close()
+            server.closeClients()
+            server.waitClosed()
+        }
     })

@@ -46,11 +46,6 @@ internal class KtorWire private constructor(
         return true
     }
 
-    override fun trySend(
-        data: ByteArray,
-        offset: Int,
-    ): Int = 0
-
     override suspend fun send(piece: Buffer) {
         output.writePacket(piece)
         output.flush()

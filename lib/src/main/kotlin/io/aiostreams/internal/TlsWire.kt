@@ -173,11 +173,6 @@ internal class TlsWire(
         return true
     }
 
-    override fun trySend(
-        data: ByteArray,
-        offset: Int,
-    ): Int = 0
-
     override suspend fun send(piece: Buffer) {
         sendLock.withLock {
             while (piece.size > 0) {

@@ -40,11 +40,14 @@ internal interface Wire {
      */
     suspend fun receive(deliver: (Buffer, Long) -> Unit): Boolean
 
-    /** Sends what the wire takes of `data[offset until data.size]` without waiting; returns how much that was. */
+    /**
+     * Sends what the wire takes of `data[offset until data.size]` without waiting; returns how much that was. Only a
+     * socket takes anything here; other wires leave everything to the write pump.
+     */
     fun trySend(
         data: ByteArray,
         offset: Int,
-    ): Int
+    ): Int = 0
 
     /** Sends all of [piece], suspending while the wire cannot take more. */
     suspend fun send(piece: Buffer)

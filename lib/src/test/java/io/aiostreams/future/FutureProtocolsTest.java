@@ -2,14 +2,20 @@ package io.aiostreams.future;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.aiostreams.SslContexts;
 import io.aiostreams.protocol.DatagramEndpoint;
 import io.aiostreams.protocol.DatagramProtocol;
 import io.aiostreams.protocol.DatagramTransport;
 import io.aiostreams.protocol.Protocol;
 import io.aiostreams.protocol.ProtocolConnection;
 import io.aiostreams.protocol.Transport;
+import io.aiostreams.testing.TempDirs;
+import io.aiostreams.testing.TestPki;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -17,6 +23,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -71,6 +79,48 @@ class FutureProtocolsTest {
                 return received.toString(US_ASCII);
             }
         }
+    }
+
+    @Test
+    void unixProtocolCallsTakeTlsServerOptionsAndTheExecutor() throws Exception {
+        String path = TempDirs.INSTANCE.create("aiostreams-unix-tls").resolve("echo.sock").toString();
+        StreamOptions serverOptions = new StreamOptions()
+                .ssl(SslContexts.serverContext(TestPki.INSTANCE.getServerCert(), TestPki.INSTANCE.getServerKey()))
+                .startServing(false);
+        FutureServer server =
+                FutureProtocols.createUnixServer(EchoProtocol::new, path, serverOptions).get(WAIT, TimeUnit.SECONDS);
+        assertFalse(server.isServing());
+        server.startServing().get(WAIT, TimeUnit.SECONDS);
+        assertTrue(server.isServing());
+        ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "java-side"));
+        try {
+            StreamOptions clientOptions = new StreamOptions()
+                    .ssl(SslContexts.clientContext(TestPki.INSTANCE.getCaCert()))
+                    .serverHostname("localhost")
+                    .executor(executor);
+            CompletableFuture<ProtocolConnection<Collector>> opening =
+                    FutureProtocols.createUnixConnection(Collector::new, path, clientOptions);
+            // The handshake has to be waited for, so the future completes on the executor given.
+            CompletableFuture<String> completedOn = opening.thenApply(c -> Thread.currentThread().getName());
+            ProtocolConnection<Collector> connection = opening.get(WAIT, TimeUnit.SECONDS);
+            // (Under the coroutines debug agent a thread's name also names the coroutine it runs.)
+            String thread = completedOn.get(WAIT, TimeUnit.SECONDS);
+            assertTrue(thread.startsWith("java-side"), thread);
+            assertNotNull(connection.getTransport().getExtraInfo("sslcontext", null));
+            connection.getTransport().write("over tls".getBytes(US_ASCII));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
+            while (!connection.getProtocol().text().equals("echo:over tls") && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals("echo:over tls", connection.getProtocol().text());
+            connection.getTransport().close();
+            connection.getProtocol().lost.get(WAIT, TimeUnit.SECONDS);
+        } finally {
+            executor.shutdown();
+        }
+        server.close();
+        server.closeClients();
+        server.waitClosed().get(WAIT, TimeUnit.SECONDS);
     }
 
     @Test
