@@ -2,6 +2,8 @@
 """CPython's side of the TLS interop tests (standard library only).
 
   tls_peer.py server CERT KEY        TLS echo server on 127.0.0.1: prints "PORT <n>", echoes lines until end of stream
+  tls_peer.py dropping CERT KEY      blocking ssl server, as many servers are written: prints "PORT <n>", then for one
+                                     connection reads a line, sends 1000 lines and closes TCP without close_notify
   tls_peer.py client PORT CAFILE     connects to localhost:PORT with TLS, verifying against CAFILE; echoes 100 lines,
                                      prints "ok <protocol>" (exit 1 on a mismatch)
 """
@@ -46,8 +48,26 @@ async def client(port, cafile):
     print("ok", protocol, flush=True)
 
 
+def dropping(cert, key):
+    import socket
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.num_tickets = 0  # no ticket left unread by the client, which would turn the FIN into a reset
+    listener = socket.create_server(("127.0.0.1", 0))
+    print("PORT", listener.getsockname()[1], flush=True)
+    sock, _ = listener.accept()
+    conn = context.wrap_socket(sock, server_side=True)
+    conn.recv(1024)
+    conn.sendall(b"".join(b"body line %d\n" % i for i in range(1000)))
+    conn.close()  # no unwrap(): TCP ends without close_notify
+    listener.close()
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "server":
+    if sys.argv[1] == "dropping":
+        dropping(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "server":
         asyncio.run(serve(sys.argv[2], sys.argv[3]))
     else:
         asyncio.run(client(int(sys.argv[2]), sys.argv[3]))

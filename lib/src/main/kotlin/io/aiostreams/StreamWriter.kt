@@ -23,8 +23,10 @@ import kotlin.time.Duration
  * loss shows (`Connection lost`, or the reader's error). A write after [writeEof] throws.
  *
  * **Python:** `asyncio.StreamWriter`. `get_extra_info` keys give JDK types.
- * Over TLS, [close] sends close_notify, and a peer that ends the connection without it is reported as an error
- * (`javax.net.ssl.SSLException`), never as a clean end of stream.
+ * Over TLS, [close] sends close_notify and waits for the peer's (or its end of stream) up to `sslShutdownTimeout`;
+ * **past it the connection is aborted and [waitClosed] throws `java.net.SocketTimeoutException("SSL shutdown timed
+ * out")`**, CPython's `TimeoutError`. A TLS failure after the handshake is reported as the `javax.net.ssl.SSLException`
+ * itself.
  */
 public class StreamWriter internal constructor(
     internal val transport: StreamTransport,
@@ -174,6 +176,8 @@ public class StreamWriter internal constructor(
      *
      * @param serverHostname the name to verify, as a client; required there (`""` turns checking off), as Python's
      *   `check_hostname` requires it.
+     * @param suppressRaggedEofs as for [openConnection]: true (the default) makes a peer's TCP end of stream without
+     *   close_notify a clean end of stream.
      * @throws IllegalArgumentException `check_hostname requires server_hostname` for a client without one; CPython's
      *   timeout messages for non-positive timeouts.
      * @throws IllegalStateException when the connection already speaks TLS or is closing.
@@ -184,8 +188,17 @@ public class StreamWriter internal constructor(
         sslParameters: SSLParameters? = null,
         sslHandshakeTimeout: Duration? = null,
         sslShutdownTimeout: Duration? = null,
+        suppressRaggedEofs: Boolean = true,
     ) {
-        val config = TlsConfig.of(sslContext, serverHostname, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)!!
+        val config =
+            TlsConfig.of(
+                sslContext,
+                serverHostname,
+                sslParameters,
+                sslHandshakeTimeout,
+                sslShutdownTimeout,
+                suppressRaggedEofs,
+            )!!
         require(transport.serverSide || serverHostname != null) { "check_hostname requires server_hostname" }
         drain()
         transport.upgrade { raw, early -> config.secure(raw, transport.serverSide, serverHostname, 0, early) }

@@ -55,6 +55,12 @@ public const val DEFAULT_LIMIT: Int = ReaderCore.DEFAULT_LIMIT
  * open; one that takes longer than [sslHandshakeTimeout] throws `java.net.SocketTimeoutException("SSL handshake is
  * taking longer than 60.0 seconds: aborting the connection")`.
  *
+ * **A peer that ends the TCP stream without TLS's close_notify ends the stream cleanly, after every byte it sent is
+ * read**, as in CPython's asyncio (many servers close that way). With `suppressRaggedEofs = false` that truncation is
+ * an error instead, the JDK's `javax.net.ssl.SSLException`, **thrown where end of stream would have been: every
+ * byte is still read first** (`read()` returns the data, and the next read throws; `readExactly` and `readUntil`
+ * throw it instead of `IncompleteReadError`, leaving the buffer as it was); `waitClosed()` throws it too.
+ *
  * **Python:** `await asyncio.open_connection(host, port, limit=..., ssl=..., server_hostname=...,
  * ssl_handshake_timeout=..., ssl_shutdown_timeout=..., local_addr=..., happy_eyeballs_delay=..., interleave=...)`.
  * [sslParameters] has no Python equivalent: it is how the JDK sets protocols, ciphers and client authentication.
@@ -64,7 +70,10 @@ public const val DEFAULT_LIMIT: Int = ReaderCore.DEFAULT_LIMIT
  * @param serverHostname the name to verify and to send as SNI; [host] by default, `""` to turn checking off.
  * @param sslParameters engine parameters (protocols, ciphers); host-name checking and SNI are added to them.
  * @param sslHandshakeTimeout how long the handshake may take; 60 s by default; must be positive.
- * @param sslShutdownTimeout how long closing waits to send close_notify; 30 s by default; must be positive.
+ * @param sslShutdownTimeout how long closing waits for the close_notify exchange; 30 s by default; must be positive.
+ * @param suppressRaggedEofs true (the default, CPython's behaviour): a TCP end of stream without close_notify is a
+ *   clean end of stream; false: it is an error where end of stream would be. Python's `ssl` module has the same
+ *   option under this name; only meaningful with [ssl].
  * @param localAddress the local address to bind before connecting; only addresses of its family are tried.
  * @param happyEyeballsDelay stagger delay for concurrent attempts; `null` tries one address after another.
  * @param interleave how many addresses of the first family go first before families alternate; by default 1 with
@@ -84,12 +93,20 @@ public suspend fun openConnection(
     sslParameters: SSLParameters? = null,
     sslHandshakeTimeout: Duration? = null,
     sslShutdownTimeout: Duration? = null,
+    suppressRaggedEofs: Boolean = true,
     localAddress: InetSocketAddress? = null,
     happyEyeballsDelay: Duration? = null,
     interleave: Int? = null,
 ): Connection {
     checkLimit(limit)
-    val tls = TlsConfig.of(ssl, serverHostname, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
+    val tls = TlsConfig.of(
+        ssl,
+        serverHostname,
+        sslParameters,
+        sslHandshakeTimeout,
+        sslShutdownTimeout,
+        suppressRaggedEofs,
+    )
     val options = ConnectOptions(tls, localAddress, happyEyeballsDelay, interleave)
     return connectionOf(Connector.tcp(host, port, options), limit)
 }
@@ -114,9 +131,17 @@ public suspend fun openUnixConnection(
     sslParameters: SSLParameters? = null,
     sslHandshakeTimeout: Duration? = null,
     sslShutdownTimeout: Duration? = null,
+    suppressRaggedEofs: Boolean = true,
 ): Connection {
     checkLimit(limit)
-    val tls = TlsConfig.of(ssl, serverHostname, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
+    val tls = TlsConfig.of(
+        ssl,
+        serverHostname,
+        sslParameters,
+        sslHandshakeTimeout,
+        sslShutdownTimeout,
+        suppressRaggedEofs,
+    )
     return connectionOf(Connector.unix(path, ConnectOptions(tls)), limit)
 }
 
@@ -186,11 +211,12 @@ public suspend fun startServer(
     sslParameters: SSLParameters? = null,
     sslHandshakeTimeout: Duration? = null,
     sslShutdownTimeout: Duration? = null,
+    suppressRaggedEofs: Boolean = true,
     exceptionHandler: ((Throwable) -> Unit)? = null,
     handler: suspend (reader: StreamReader, writer: StreamWriter) -> Unit,
 ): Server {
     checkLimit(limit)
-    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
+    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, suppressRaggedEofs)
     val options = ServeOptions(tls, backlog, reuseAddress, reusePort, keepAlive, startServing, exceptionHandler)
     return serve(Listener.tcp(host, port, options), options, streamHandler(limit, handler))
 }
@@ -216,11 +242,12 @@ public suspend fun startUnixServer(
     sslParameters: SSLParameters? = null,
     sslHandshakeTimeout: Duration? = null,
     sslShutdownTimeout: Duration? = null,
+    suppressRaggedEofs: Boolean = true,
     exceptionHandler: ((Throwable) -> Unit)? = null,
     handler: suspend (reader: StreamReader, writer: StreamWriter) -> Unit,
 ): Server {
     checkLimit(limit)
-    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
+    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, suppressRaggedEofs)
     val options = ServeOptions(tls, backlog, startServing = startServing, exceptionHandler = exceptionHandler)
     return serveUnix(path, options, streamHandler(limit, handler))
 }

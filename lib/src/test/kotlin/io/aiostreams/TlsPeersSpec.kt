@@ -94,6 +94,33 @@ class TlsPeersSpec :
             }
         }
 
+        test("aCPythonServerThatClosesWithoutCloseNotifyEndsTheStreamCleanlyAfterEveryByte") {
+            val python =
+                ProcessBuilder(
+                    "python3",
+                    script.path,
+                    "dropping",
+                    TestPki.serverCert.toString(),
+                    TestPki.serverKey.toString(),
+                ).redirectError(ProcessBuilder.Redirect.INHERIT).start()
+            try {
+                val port = runInterruptible(Dispatchers.IO) {
+                    python.inputStream.bufferedReader().readLine()
+                }.removePrefix("PORT ").trim().toInt()
+                val (reader, writer) = openConnection("localhost", port, ssl = trusting())
+                writer.write("send it\n".ascii())
+                // CPython's asyncio reads the whole body and then b'' here; so do we.
+                val body = String(withTimeout(10_000) { reader.read() }.let { first -> first + reader.read(-1) })
+                body shouldBe (0 until 1000).joinToString("") { "body line $it\n" }
+                reader.read().size shouldBe 0
+                reader.exception() shouldBe null
+                withTimeout(10_000) { writer.waitClosed() }
+            } finally {
+                python.destroy()
+                python.waitFor(10, TimeUnit.SECONDS)
+            }
+        }
+
         test("aCPythonTlsClientTalksToOurServer") {
             val server = tlsEchoServer()
             val python =

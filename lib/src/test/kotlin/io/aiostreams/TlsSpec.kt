@@ -8,6 +8,7 @@ import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.types.shouldBeInstanceOf
 import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.withTimeout
 import java.io.IOException
 import java.net.SocketTimeoutException
@@ -137,28 +138,149 @@ class TlsSpec :
             server.waitClosed()
         }
 
-        test("aPeerThatDropsTheConnectionWithoutCloseNotifyIsAnErrorNotAnEof") {
+        /** A TLS server that sends "partial" and then ends TCP with a FIN and no close_notify before it. */
+        suspend fun droppingServer(): Server =
+            startServer("127.0.0.1", 0, ssl = SslContexts.serverContext(TestPki.serverCert, TestPki.serverKey)) {
+                reader,
+                writer,
+                ->
+                reader.readLine()
+                writer.write("partial".ascii())
+                // Sent, not only buffered: TLS writes go through the write pump.
+                while (writer.getWriteBufferSize() > 0) delay(5)
+                (writer.getExtraInfo("socket") as SocketChannel).shutdownOutput()
+                reader.read()
+            }
+
+        suspend fun Server.shutDown() {
+            close()
+            closeClients()
+            withTimeout(10_000) { waitClosed() }
+        }
+
+        test("aPeerThatDropsTheConnectionWithoutCloseNotifyEndsTheStreamCleanlyAfterTheData") {
+            val server = droppingServer()
+            val (reader, writer) = openConnection("localhost", server.port, ssl = trusting())
+            writer.write("go\n".ascii())
+            String(withTimeout(10_000) { reader.readExactly(7) }) shouldBe "partial"
+            withTimeout(10_000) { reader.read() }.size shouldBe 0
+            reader.atEof() shouldBe true
+            reader.exception() shouldBe null
+            withTimeout(10_000) { writer.waitClosed() }
+            server.shutDown()
+        }
+
+        test("strictlyATruncatedStreamIsAnSslExceptionWhereTheEndWouldBeAfterEveryByte") {
+            val server = droppingServer()
+            val (reader, writer) = openConnection(
+                "localhost",
+                server.port,
+                ssl = trusting(),
+                suppressRaggedEofs = false,
+            )
+            writer.write("go\n".ascii())
+            String(withTimeout(10_000) { reader.read() }) shouldBe "partial"
+            shouldThrow<SSLException> { withTimeout(10_000) { reader.read() } }
+            shouldThrow<SSLException> { reader.read() } // and at every later end of stream
+            shouldThrow<SSLException> { withTimeout(10_000) { writer.waitClosed() } }
+            server.shutDown()
+        }
+
+        test("strictlyReadExactlyAndReadUntilThrowTheTruncationInsteadOfIncompleteReadLeavingTheBuffer") {
+            val server = droppingServer()
+            val (reader, writer) = openConnection(
+                "localhost",
+                server.port,
+                ssl = trusting(),
+                suppressRaggedEofs = false,
+            )
+            writer.write("go\n".ascii())
+            shouldThrow<SSLException> { withTimeout(10_000) { reader.readExactly(10) } }
+            reader.core.bufferedSize() shouldBe 7L
+            shouldThrow<SSLException> { reader.readUntil("\n".ascii()) }
+            // readLine() gives the partial line first, as at any end of stream; the error comes with the next read.
+            String(reader.readLine()) shouldBe "partial"
+            shouldThrow<SSLException> { reader.readLine() }
+            server.shutDown()
+        }
+
+        test("suppressRaggedEofsIsOnlyMeaningfulWithSsl") {
+            shouldThrow<IllegalArgumentException> { openConnection("127.0.0.1", 9, suppressRaggedEofs = false) }
+                .message shouldBe "suppress_ragged_eofs is only meaningful with ssl"
+        }
+
+        test("aTlsFailureAfterTheHandshakeIsTheSslExceptionItself") {
             val server =
                 startServer("127.0.0.1", 0, ssl = SslContexts.serverContext(TestPki.serverCert, TestPki.serverKey)) {
                     reader,
                     writer,
                     ->
                     reader.readLine()
-                    writer.write("partial".ascii())
-                    writer.drain()
-                    // Close the TCP connection under TLS: a FIN with no close_notify before it.
-                    (writer.getExtraInfo("socket") as SocketChannel).shutdownOutput()
+                    // A forged application-data record written straight on the socket: its MAC cannot check out.
+                    val forged = byteArrayOf(0x17, 0x03, 0x03, 0x00, 0x20) + ByteArray(32) { 7 }
+                    (writer.getExtraInfo("socket") as SocketChannel).write(java.nio.ByteBuffer.wrap(forged))
                     reader.read()
                 }
             val (reader, writer) = openConnection("localhost", server.port, ssl = trusting())
             writer.write("go\n".ascii())
-            val failure = runCatching { withTimeout(10_000) { reader.read() } }.exceptionOrNull()
-            failure.shouldBeInstanceOf<IOException>()
-            generateSequence(failure as Throwable) { it.cause }.any { it is SSLException } shouldBe true
+            shouldThrow<SSLException> { withTimeout(10_000) { reader.read() } }
             writer.close()
-            server.close()
-            server.closeClients()
-            server.waitClosed()
+            server.shutDown()
+        }
+
+        test("closeWaitsForThePeersCloseNotifyAndTimesOutWithCPythonsError") {
+            val closed = CompletableDeferred<Throwable?>()
+            val server =
+                startServer(
+                    "127.0.0.1",
+                    0,
+                    ssl = SslContexts.serverContext(TestPki.serverCert, TestPki.serverKey),
+                    sslShutdownTimeout = 300.milliseconds,
+                ) { reader, writer ->
+                    reader.readLine()
+                    writer.write("bye\n".ascii())
+                    writer.close()
+                    closed.complete(runCatching { writer.waitClosed() }.exceptionOrNull())
+                }
+            // A blocking JDK client that completes the handshake and then never reads: close_notify goes unanswered.
+            val client =
+                SslContexts.clientContext(TestPki.caCert).socketFactory.createSocket("localhost", server.port)
+                    as javax.net.ssl.SSLSocket
+            client.use {
+                it.startHandshake()
+                it.outputStream.write("hello\n".ascii())
+                it.outputStream.flush()
+                val error = withTimeout(10_000) { closed.await() }
+                error.shouldBeInstanceOf<SocketTimeoutException>().message shouldBe "SSL shutdown timed out"
+            }
+            server.shutDown()
+        }
+
+        test("closeClientsReachesConnectionsStillInTheirHandshake") {
+            val server = tlsEchoServer()
+            java.net.Socket("127.0.0.1", server.port).use { silent ->
+                silent.soTimeout = 10_000
+                delay(100) // accepted, and waiting for a ClientHello that never comes
+                server.close()
+                server.closeClients()
+                // The default handshake timeout is 60 s: waitClosed returns long before it.
+                withTimeout(5_000) { server.waitClosed() }
+                silent.getInputStream().read() shouldBe -1
+            }
+        }
+
+        test("tlsWriteBuffersHaveCPythonsMarks") {
+            val server = tlsEchoServer()
+            val connection =
+                io.aiostreams.protocol.createConnection(
+                    { object : io.aiostreams.protocol.Protocol {} },
+                    "localhost",
+                    server.port,
+                    ssl = trusting(),
+                )
+            connection.transport.getWriteBufferLimits().toList() shouldBe listOf(128 * 1024, 512 * 1024)
+            connection.transport.close()
+            server.shutDown()
         }
 
         test("closeSendsCloseNotifySoThePeerSeesACleanEof") {

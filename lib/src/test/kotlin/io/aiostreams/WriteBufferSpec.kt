@@ -87,4 +87,15 @@ class WriteBufferSpec :
             buffer.size shouldBe 0
             buffer.clear().shouldBeNull()
         }
+
+        test("overTlsTheMarksAre512And128KiBAndWritingPausesAtTheHighMark") {
+            val buffer = WriteBuffer(tls = true)
+            buffer.high shouldBe 512 * 1024
+            buffer.low shouldBe 128 * 1024
+            buffer.setLimits(10, 4)
+            buffer.append(ByteArray(9), 0).shouldBeNull()
+            buffer.append(ByteArray(1), 0).shouldNotBeNull().paused shouldBe true // at 10: CPython's >=
+            buffer.setLimits(null, null)
+            buffer.high shouldBe 512 * 1024
+        }
     })

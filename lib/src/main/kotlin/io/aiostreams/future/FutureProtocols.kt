@@ -42,6 +42,7 @@ public object FutureProtocols {
                 options.sslParameters,
                 options.sslHandshakeTimeout,
                 options.sslShutdownTimeout,
+                options.suppressRaggedEofs,
                 options.localAddress,
                 options.happyEyeballsDelay,
                 options.interleave,
@@ -72,6 +73,7 @@ public object FutureProtocols {
                     sslParameters = options.sslParameters,
                     sslHandshakeTimeout = options.sslHandshakeTimeout,
                     sslShutdownTimeout = options.sslShutdownTimeout,
+                    suppressRaggedEofs = options.suppressRaggedEofs,
                     exceptionHandler = options.kotlinExceptionHandler(),
                 )
             FutureServer(server, options.executor)
@@ -94,6 +96,7 @@ public object FutureProtocols {
                 options.sslParameters,
                 options.sslHandshakeTimeout,
                 options.sslShutdownTimeout,
+                options.suppressRaggedEofs,
             )
         }
 
@@ -116,6 +119,7 @@ public object FutureProtocols {
                     sslParameters = options.sslParameters,
                     sslHandshakeTimeout = options.sslHandshakeTimeout,
                     sslShutdownTimeout = options.sslShutdownTimeout,
+                    suppressRaggedEofs = options.suppressRaggedEofs,
                     exceptionHandler = options.kotlinExceptionHandler(),
                 )
             FutureServer(server, options.executor)

@@ -48,6 +48,7 @@ public object FutureStreams {
                     options.sslParameters,
                     options.sslHandshakeTimeout,
                     options.sslShutdownTimeout,
+                    options.suppressRaggedEofs,
                     options.localAddress,
                     options.happyEyeballsDelay,
                     options.interleave,
@@ -72,6 +73,7 @@ public object FutureStreams {
                     options.sslParameters,
                     options.sslHandshakeTimeout,
                     options.sslShutdownTimeout,
+                    options.suppressRaggedEofs,
                 )
             view(connection, options.executor)
         }
@@ -103,6 +105,7 @@ public object FutureStreams {
                     sslParameters = options.sslParameters,
                     sslHandshakeTimeout = options.sslHandshakeTimeout,
                     sslShutdownTimeout = options.sslShutdownTimeout,
+                    suppressRaggedEofs = options.suppressRaggedEofs,
                     exceptionHandler = options.kotlinExceptionHandler(),
                 ) { r, w -> run(handler, r, w, options.executor) }
             FutureServer(server, options.executor)
@@ -127,6 +130,7 @@ public object FutureStreams {
                     sslParameters = options.sslParameters,
                     sslHandshakeTimeout = options.sslHandshakeTimeout,
                     sslShutdownTimeout = options.sslShutdownTimeout,
+                    suppressRaggedEofs = options.suppressRaggedEofs,
                     exceptionHandler = options.kotlinExceptionHandler(),
                 ) { r, w -> run(handler, r, w, options.executor) }
             FutureServer(server, options.executor)

@@ -27,6 +27,7 @@ public class StreamOptions {
     internal var sslParameters: SSLParameters? = null
     internal var sslHandshakeTimeout: Duration? = null
     internal var sslShutdownTimeout: Duration? = null
+    internal var suppressRaggedEofs: Boolean = true
     internal var localAddress: InetSocketAddress? = null
     internal var happyEyeballsDelay: Duration? = null
     internal var interleave: Int? = null
@@ -60,7 +61,13 @@ public class StreamOptions {
             timeout?.toKotlinDuration()
     }
 
-    /** `ssl_shutdown_timeout=`; 30 s by default. */
+    /**
+     * Whether a TLS peer's TCP end of stream without close_notify is a clean end of stream (true, the default, as in
+     * CPython's asyncio) or an error where end of stream would be (false); Python's `ssl` `suppress_ragged_eofs`.
+     */
+    public fun suppressRaggedEofs(suppress: Boolean): StreamOptions = apply { suppressRaggedEofs = suppress }
+
+    /** `ssl_shutdown_timeout=`; 30 s by default: how long closing waits for the close_notify exchange. */
     public fun sslShutdownTimeout(timeout: java.time.Duration?): StreamOptions = apply {
         sslShutdownTimeout =
             timeout?.toKotlinDuration()

@@ -25,6 +25,12 @@ internal interface InboundSink {
     /** The connection is gone, with [error] or cleanly: CPython's `connection_lost(exc)`. Called once. */
     fun lost(error: Throwable?)
 
+    /**
+     * A TLS stream ended without close_notify and the connection is strict about it: everything was delivered, and
+     * [error] stands where end of stream would be. [lost] follows with the same [error].
+     */
+    fun raggedEof(error: Throwable) {}
+
     /** Removes and returns bytes received but not consumed yet (handed to TLS by `startTls`). */
     fun takeBuffered(): ByteArray = ByteArray(0)
 
@@ -39,6 +45,9 @@ internal interface InboundSink {
 internal class ReaderSink(
     private val reader: ReaderCore,
 ) : InboundSink {
+    /** Reported at end of stream already: not also stored as the reader's exception (which would hide the data). */
+    @Volatile private var atEofAlready: Throwable? = null
+
     override fun attach(transport: ReadTransport) = reader.setTransport(transport)
 
     override fun feed(
@@ -51,9 +60,14 @@ internal class ReaderSink(
         return true
     }
 
+    override fun raggedEof(error: Throwable) {
+        atEofAlready = error
+        reader.feedEof(error)
+    }
+
     override fun lost(error: Throwable?) {
         if (error != null) {
-            reader.setException(error)
+            if (error !== atEofAlready) reader.setException(error)
         } else if (!reader.eofFed()) {
             reader.feedEof()
         }

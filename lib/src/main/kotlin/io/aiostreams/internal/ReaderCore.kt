@@ -23,6 +23,9 @@ internal class ReaderCore(
     private val buffer = Buffer()
     private var eof = false
     private var exception: Throwable? = null
+
+    /** Thrown where end of stream would be returned, once the buffer is empty (a truncated TLS stream, strictly). */
+    private var eofError: Throwable? = null
     private var waiter: Waiter? = null
     private var transport: ReadTransport? = null
     private var paused = false
@@ -83,9 +86,14 @@ internal class ReaderCore(
         return wake
     }
 
-    fun feedEof() {
+    /**
+     * End of stream. With [error], the stream ended wrongly: reads still return everything buffered, and [error] is
+     * thrown where end of stream would have been returned or reported (`read()` returning empty, `IncompleteReadError`).
+     */
+    fun feedEof(error: Throwable? = null) {
         val wake =
             synchronized(lock) {
+                if (!eof) eofError = error
                 eof = true
                 wakeWaiter(null)
             }
@@ -146,17 +154,29 @@ internal class ReaderCore(
         if (n < 0) return readAll()
         val w =
             synchronized(lock) {
-                if (buffer.size != 0L || eof) return take(n)
+                if (buffer.size != 0L || eof) return takeOrEofError(n)
                 beginWait("read")
             }
         awaitWake(w)
-        return synchronized(lock) { take(n) }
+        return synchronized(lock) { takeOrEofError(n) }
+    }
+
+    private fun takeOrEofError(n: Int): ByteArray {
+        if (buffer.size == 0L && eof) eofError?.let { throw it }
+        return take(n)
     }
 
     private suspend fun readAll(): ByteArray {
         val blocks = Buffer()
         while (true) {
-            val block = read(limit)
+            val block =
+                try {
+                    read(limit)
+                } catch (e: Throwable) {
+                    // What was gathered is returned first; the stream's error comes with the next read.
+                    if (blocks.size > 0 && e === synchronized(lock) { eofError }) break
+                    throw e
+                }
             if (block.isEmpty()) break
             blocks.write(block)
         }
@@ -173,7 +193,7 @@ internal class ReaderCore(
             val w =
                 synchronized(lock) {
                     if (buffer.size >= n) return take(n)
-                    if (eof) throw IncompleteReadError(buffer.readByteArray(), n)
+                    if (eof) throw eofError ?: IncompleteReadError(buffer.readByteArray(), n)
                     beginWait("readexactly")
                 }
             awaitWake(w)
@@ -211,6 +231,7 @@ internal class ReaderCore(
                         }
                     }
                     if (eof) {
+                        eofError?.let { if (!forLine || buffer.size == 0L) throw it }
                         val partial = buffer.readByteArray()
                         if (forLine) return partial
                         throw IncompleteReadError(partial, null)

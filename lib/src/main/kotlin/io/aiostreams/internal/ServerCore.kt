@@ -182,9 +182,22 @@ internal class ServerCore(
         idle.await()
     }
 
-    fun closeClients() = snapshot().forEach { it.close() }
+    /** Closes every live connection; connections still in their TLS handshake are cut off (CPython closes them too). */
+    fun closeClients() {
+        abortOpening()
+        snapshot().forEach { it.close() }
+    }
 
-    fun abortClients() = snapshot().forEach { it.abort() }
+    fun abortClients() {
+        abortOpening()
+        snapshot().forEach { it.abort() }
+    }
+
+    /** Aborts connections accepted but not yet handed to a handler: their handshake fails and they are dropped. */
+    private fun abortOpening() {
+        val raws = synchronized(lock) { opening.toList() }
+        for (raw in raws) handlerScope.launch(start = CoroutineStart.UNDISPATCHED) { raw.abort() }
+    }
 
     private fun snapshot(): List<StreamTransport> = synchronized(lock) { clients.toList() }
 

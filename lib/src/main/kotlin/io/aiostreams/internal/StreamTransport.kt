@@ -14,6 +14,7 @@ import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import java.io.IOException
+import java.net.SocketTimeoutException
 
 /**
  * One connection over one [Wire] (CPython's selector transport plus `StreamReaderProtocol`): a [ReadPump] that moves
@@ -30,7 +31,7 @@ internal class StreamTransport(
 ) : ReadTransport {
     private val lock = Any()
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
-    private val buffer = WriteBuffer()
+    private var buffer = WriteBuffer(wire.tls)
     private var eofRequested = false
     private var closing = false
     private var lost = false
@@ -51,7 +52,15 @@ internal class StreamTransport(
             scope,
             sink,
             onEof = { wire -> if (!sink.eof() || !wire.canWriteEof) close() },
-            onError = { e -> lose(connectionError(e)) },
+            onError = { e ->
+                if (e is RaggedEof) {
+                    // Strict TLS: everything decrypted is readable, and the truncation comes where the end would.
+                    sink.raggedEof(e.cause)
+                    lose(e.cause)
+                } else {
+                    lose(connectionError(e))
+                }
+            },
         )
 
     init {
@@ -224,10 +233,19 @@ internal class StreamTransport(
 
     private suspend fun finishClose() {
         withContext(NonCancellable) {
-            // close() may still be on its way to stopping the reader: it must be stopped before the wire closes.
-            reading.cancel()
-            runCatching { wire.close() }
-            lose(null)
+            // close() may still be on its way to stopping the reader: it must be stopped before the wire closes (a
+            // TLS wire reads the peer's close_notify itself).
+            reading.cancelAndJoin()
+            val error =
+                try {
+                    wire.close()
+                    null
+                } catch (e: SocketTimeoutException) {
+                    e // CPython's `SSL shutdown timed out`: the connection is lost with it
+                } catch (e: Exception) {
+                    null
+                }
+            lose(error)
         }
     }
 
@@ -291,6 +309,7 @@ internal class StreamTransport(
                 throw e
             }
         wire = secured
+        synchronized(lock) { buffer = WriteBuffer(secured.tls) }
         reading.launch(secured)
         writePump = launchWritePump(CoroutineStart.DEFAULT)
     }

@@ -14,6 +14,8 @@ internal class TlsConfig(
     val parameters: SSLParameters?,
     val handshakeTimeout: Duration,
     val shutdownTimeout: Duration,
+    /** False: a TCP end of stream without close_notify is an error where end of stream would be (strict). */
+    val suppressRaggedEofs: Boolean = true,
 ) {
     /**
      * Runs TLS over [raw], as the server when [serverSide], else as a client of [host]:[port] (verifying chain and
@@ -29,7 +31,7 @@ internal class TlsConfig(
         early: ByteArray = ByteArray(0),
     ): TlsWire {
         val engine = if (serverSide) serverEngine() else clientEngine(serverHostname ?: host, port)
-        val tls = TlsWire(raw, engine, context, shutdownTimeout, early)
+        val tls = TlsWire(raw, engine, context, shutdownTimeout, early, suppressRaggedEofs)
         tls.handshake(handshakeTimeout)
         return tls
     }
@@ -68,8 +70,10 @@ internal class TlsConfig(
             parameters: SSLParameters?,
             handshakeTimeout: Duration?,
             shutdownTimeout: Duration?,
+            suppressRaggedEofs: Boolean = true,
         ): TlsConfig? {
             if (ssl == null) {
+                require(suppressRaggedEofs) { "suppress_ragged_eofs is only meaningful with ssl" }
                 require(serverHostname == null) { "server_hostname is only meaningful with ssl" }
                 require(handshakeTimeout == null) { "ssl_handshake_timeout is only meaningful with ssl" }
                 require(shutdownTimeout == null) { "ssl_shutdown_timeout is only meaningful with ssl" }
@@ -92,6 +96,7 @@ internal class TlsConfig(
                 parameters,
                 handshakeTimeout ?: DEFAULT_HANDSHAKE_TIMEOUT,
                 shutdownTimeout ?: DEFAULT_SHUTDOWN_TIMEOUT,
+                suppressRaggedEofs,
             )
         }
 

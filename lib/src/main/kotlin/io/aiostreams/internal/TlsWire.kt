@@ -8,6 +8,7 @@ import kotlinx.coroutines.withTimeoutOrNull
 import kotlinx.io.Buffer
 import kotlinx.io.readAtMostTo
 import kotlinx.io.transferFrom
+import java.io.IOException
 import java.net.SocketTimeoutException
 import java.nio.ByteBuffer
 import java.security.cert.X509Certificate
@@ -19,6 +20,7 @@ import javax.net.ssl.SSLEngineResult.Status
 import javax.net.ssl.SSLException
 import kotlin.coroutines.CoroutineContext
 import kotlin.time.Duration
+import kotlin.time.Duration.Companion.seconds
 
 /**
  * TLS as a layer of another wire (CPython's `SSLProtocol`): the JDK's [SSLEngine] unwraps what [inner] receives and
@@ -27,8 +29,10 @@ import kotlin.time.Duration
  * checks) run on [tasks], off the loop, and the connection goes on where it was when they finish.
  *
  * Every record leaves through [sendLock]: the reading side sends too (handshake messages, key updates, the reply to
- * close_notify). **The peer ending the stream without close_notify is an [SSLException] (truncation), thrown after
- * every decrypted byte was delivered**; close_notify is a clean end of stream.
+ * close_notify). close_notify is a clean end of stream, and so, as in CPython's asyncio, **is the peer's TCP end of
+ * stream without it, after every decrypted byte was delivered**; with [suppressRaggedEofs] false, that truncation is
+ * a [RaggedEof] instead, thrown after the same bytes. [close] sends close_notify and waits for the peer's (or its
+ * end of stream), within the shutdown timeout.
  */
 internal class TlsWire(
     private val inner: Wire,
@@ -37,6 +41,8 @@ internal class TlsWire(
     private val shutdownTimeout: Duration,
     /** Bytes of the peer's that were read before TLS started (CPython 3.14 hands them over, gh-142352). */
     early: ByteArray,
+    /** A TCP end of stream without close_notify is a clean end of stream (CPython's asyncio), not an error. */
+    private val suppressRaggedEofs: Boolean = true,
 ) : Wire {
     private val sendLock = Mutex()
 
@@ -55,6 +61,8 @@ internal class TlsWire(
 
     override val canWriteEof: Boolean get() = false
 
+    override val tls: Boolean get() = true
+
     /** The loop for the reader: delegated tasks hop off it and come back. */
     override fun readContext(runsUserCode: Boolean): CoroutineContext =
         if (runsUserCode) Dispatchers.Default else Loop.dispatcher
@@ -69,20 +77,43 @@ internal class TlsWire(
      */
     suspend fun handshake(timeout: Duration) {
         // Only this timeout becomes CPython's error: a caller's own cancellation or timeout goes on as it is.
-        withTimeoutOrNull(timeout) {
-            engine.beginHandshake()
-            while (true) {
-                when (engine.handshakeStatus) {
-                    HandshakeStatus.NEED_WRAP -> sendRecords(EMPTY)
-                    HandshakeStatus.NEED_UNWRAP, HandshakeStatus.NEED_UNWRAP_AGAIN -> handshakeUnwrap()
-                    HandshakeStatus.NEED_TASK -> runTasks()
-                    else -> break
+        try {
+            withTimeoutOrNull(timeout) {
+                engine.beginHandshake()
+                while (true) {
+                    when (engine.handshakeStatus) {
+                        HandshakeStatus.NEED_WRAP -> sendRecords(EMPTY)
+                        HandshakeStatus.NEED_UNWRAP, HandshakeStatus.NEED_UNWRAP_AGAIN -> handshakeUnwrap()
+                        HandshakeStatus.NEED_TASK -> runTasks()
+                        else -> break
+                    }
                 }
             }
+        } catch (e: SSLException) {
+            sendAlert()
+            throw e
         } ?: throw SocketTimeoutException(
             "SSL handshake is taking longer than ${timeout.inWholeMilliseconds / 1000.0} seconds: aborting the connection",
         )
         tlsExtra = sessionInfo()
+    }
+
+    /**
+     * Tells the peer why its handshake failed: a failed engine has a fatal alert to wrap. Best effort, briefly: the
+     * connection is aborted right after.
+     */
+    private suspend fun sendAlert() {
+        withTimeoutOrNull(ALERT_TIMEOUT) {
+            try {
+                sendLock.withLock {
+                    engine.closeOutbound()
+                    repeat(4) { if (!engine.isOutboundDone) wrapAll(EMPTY) }
+                    flushOutgoing()
+                }
+            } catch (e: IOException) {
+                // Nothing more to tell, or nobody left to tell it to.
+            }
+        }
     }
 
     private suspend fun handshakeUnwrap() {
@@ -155,10 +186,17 @@ internal class TlsWire(
         }
     }
 
-    /** The peer's TCP end of stream came without close_notify: the engine calls that truncation and throws. */
+    /**
+     * The peer's TCP end of stream came without close_notify: once what was decrypted is delivered, a clean end of
+     * stream, or, strictly, the engine's truncation error as a [RaggedEof].
+     */
     private fun truncated(deliver: (Buffer, Long) -> Unit): Boolean {
         if (deliverPlain(deliver)) return true
-        engine.closeInbound()
+        try {
+            engine.closeInbound()
+        } catch (e: SSLException) {
+            if (!suppressRaggedEofs) throw RaggedEof(e)
+        }
         return false
     }
 
@@ -221,18 +259,43 @@ internal class TlsWire(
         "write_eof() is not supported over TLS",
     )
 
-    /** Sends close_notify, within the shutdown timeout, then closes [inner]. */
+    /**
+     * CPython's TLS shutdown: sends close_notify, then waits for the peer's close_notify or its end of stream (what
+     * arrives meanwhile is dropped), then closes [inner]. **Past the shutdown timeout, [inner] is aborted and
+     * CPython's `SSL shutdown timed out` is thrown**; a connection that breaks meanwhile just closes.
+     */
     override suspend fun close() {
-        withTimeoutOrNull(shutdownTimeout) {
-            runCatching {
-                sendLock.withLock {
-                    engine.closeOutbound()
-                    while (!engine.isOutboundDone) wrapAll(EMPTY)
-                    flushOutgoing()
+        val done =
+            withTimeoutOrNull(shutdownTimeout) {
+                try {
+                    sendLock.withLock {
+                        engine.closeOutbound()
+                        while (!engine.isOutboundDone) wrapAll(EMPTY)
+                        flushOutgoing()
+                    }
+                    awaitPeerClose()
+                } catch (e: IOException) {
+                    // Broken or reset meanwhile: nothing left to wait for.
                 }
             }
+        if (done == null) {
+            inner.abort()
+            throw SocketTimeoutException("SSL shutdown timed out")
         }
         inner.close()
+    }
+
+    /** Reads until the peer's close_notify or its end of stream, dropping application data. */
+    private suspend fun awaitPeerClose() {
+        while (!engine.isInboundDone) {
+            val result = unwrap()
+            appIn.clear()
+            when (result.status) {
+                Status.CLOSED -> return
+                Status.BUFFER_OVERFLOW -> appIn = grow(appIn, engine.session.applicationBufferSize)
+                else -> if (result.bytesConsumed() == 0 && !needMore()) return
+            }
+        }
     }
 
     override suspend fun abort() = inner.abort()
@@ -262,6 +325,7 @@ internal class TlsWire(
     companion object {
         private val EMPTY: ByteBuffer = ByteBuffer.allocate(0)
         private const val PLAIN_CHUNK = 16 * 1024
+        private val ALERT_TIMEOUT = 1.seconds
 
         /** Where delegated tasks run: two threads of the default pool at most, never the loop. */
         private val tasks = Dispatchers.Default.limitedParallelism(2)

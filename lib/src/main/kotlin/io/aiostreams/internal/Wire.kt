@@ -19,6 +19,9 @@ internal interface Wire {
     /** False over TLS: a TLS stream cannot half-close, and the peer's end of stream ends the connection. */
     val canWriteEof: Boolean
 
+    /** True over TLS, whose write buffer has CPython's larger marks (512 / 128 KiB, pausing at the high mark). */
+    val tls: Boolean get() = false
+
     /**
      * Where the read pump runs. [runsUserCode] is true when delivering data calls user callbacks (protocols), which
      * must never run on the loop's thread.

@@ -8,17 +8,23 @@ import kotlinx.io.Buffer
  * piece being sent, the high- and low-water marks, and the gate that `drain()` waits at while writing is paused.
  *
  * **Writing pauses when more than [high] bytes are buffered and resumes when [low] or fewer are** (CPython's `>` and
- * `<=`). Not thread-safe: its owner ([StreamTransport]) calls it under its own lock, and announces the [Change]s it
+ * `<=`); over [tls], as CPython's SSL transport, the marks default to 512 and 128 KiB and writing pauses **at** [high].
+ * Not thread-safe: its owner ([StreamTransport]) calls it under its own lock, and announces the [Change]s it
  * returns outside that lock.
  */
-internal class WriteBuffer {
+internal class WriteBuffer(
+    tls: Boolean = false,
+) {
     private val pending = Buffer()
     private var inFlight = 0L
     private var gate: CompletableDeferred<Throwable?>? = null
 
-    var high: Int = DEFAULT_HIGH_WATER
+    private val defaultHigh = if (tls) TLS_HIGH_WATER else DEFAULT_HIGH_WATER
+    private val pausesAtHigh = tls
+
+    var high: Int = defaultHigh
         private set
-    var low: Int = DEFAULT_HIGH_WATER / 4
+    var low: Int = defaultHigh / 4
         private set
 
     /** True between crossing [high] and falling back to [low]. */
@@ -64,7 +70,7 @@ internal class WriteBuffer {
 
     /**
      * Sets the marks: with only one given, CPython's rule makes the other (`low = high / 4`, `high = 4 * low`); with
-     * neither, 64 KiB and 16 KiB. Returns the pause or resume this caused.
+     * neither, the defaults (64 and 16 KiB; over TLS 512 and 128 KiB). Returns the pause or resume this caused.
      *
      * @throws IllegalArgumentException `high (h) must be >= low (l) must be >= 0`, with nothing changed.
      */
@@ -72,7 +78,7 @@ internal class WriteBuffer {
         high: Int?,
         low: Int?,
     ): Change? {
-        val h = high ?: (if (low == null) DEFAULT_HIGH_WATER else 4 * low)
+        val h = high ?: (if (low == null) defaultHigh else 4 * low)
         val l = low ?: (h / 4)
         require(h >= l && l >= 0) { "high ($h) must be >= low ($l) must be >= 0" }
         this.high = h
@@ -95,7 +101,7 @@ internal class WriteBuffer {
 
     private fun update(): Change? {
         val size = size
-        if (!writingPaused && size > high) {
+        if (!writingPaused && (size > high || (pausesAtHigh && size == high.toLong()))) {
             writingPaused = true
             return Change(paused = true, gate = null)
         }
@@ -108,5 +114,8 @@ internal class WriteBuffer {
 
     companion object {
         const val DEFAULT_HIGH_WATER: Int = 64 * 1024
+
+        /** CPython's `FLOW_CONTROL_HIGH_WATER_SSL_WRITE`. */
+        const val TLS_HIGH_WATER: Int = 512 * 1024
     }
 }

@@ -49,11 +49,19 @@ public suspend fun <P : Protocol> createConnection(
     sslParameters: SSLParameters? = null,
     sslHandshakeTimeout: Duration? = null,
     sslShutdownTimeout: Duration? = null,
+    suppressRaggedEofs: Boolean = true,
     localAddress: InetSocketAddress? = null,
     happyEyeballsDelay: Duration? = null,
     interleave: Int? = null,
 ): ProtocolConnection<P> {
-    val tls = TlsConfig.of(ssl, serverHostname, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
+    val tls = TlsConfig.of(
+        ssl,
+        serverHostname,
+        sslParameters,
+        sslHandshakeTimeout,
+        sslShutdownTimeout,
+        suppressRaggedEofs,
+    )
     val options = ConnectOptions(tls, localAddress, happyEyeballsDelay, interleave)
     return served(Connector.tcp(host, port, options), protocolFactory)
 }
@@ -77,8 +85,16 @@ public suspend fun <P : Protocol> createUnixConnection(
     sslParameters: SSLParameters? = null,
     sslHandshakeTimeout: Duration? = null,
     sslShutdownTimeout: Duration? = null,
+    suppressRaggedEofs: Boolean = true,
 ): ProtocolConnection<P> {
-    val tls = TlsConfig.of(ssl, serverHostname, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
+    val tls = TlsConfig.of(
+        ssl,
+        serverHostname,
+        sslParameters,
+        sslHandshakeTimeout,
+        sslShutdownTimeout,
+        suppressRaggedEofs,
+    )
     return served(Connector.unix(path, ConnectOptions(tls)), protocolFactory)
 }
 
@@ -106,9 +122,10 @@ public suspend fun createServer(
     sslParameters: SSLParameters? = null,
     sslHandshakeTimeout: Duration? = null,
     sslShutdownTimeout: Duration? = null,
+    suppressRaggedEofs: Boolean = true,
     exceptionHandler: ((Throwable) -> Unit)? = null,
 ): Server {
-    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
+    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, suppressRaggedEofs)
     val options = ServeOptions(tls, backlog, reuseAddress, reusePort, keepAlive, startServing, exceptionHandler)
     return serve(Listener.tcp(host, port, options), options, opener(protocolFactory))
 }
@@ -131,9 +148,10 @@ public suspend fun createUnixServer(
     sslParameters: SSLParameters? = null,
     sslHandshakeTimeout: Duration? = null,
     sslShutdownTimeout: Duration? = null,
+    suppressRaggedEofs: Boolean = true,
     exceptionHandler: ((Throwable) -> Unit)? = null,
 ): Server {
-    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout)
+    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, suppressRaggedEofs)
     val options = ServeOptions(tls, backlog, startServing = startServing, exceptionHandler = exceptionHandler)
     return serveUnix(path, options, opener(protocolFactory))
 }
