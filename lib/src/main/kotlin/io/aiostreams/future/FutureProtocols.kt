@@ -15,8 +15,8 @@ import java.util.function.Supplier
  * [io.aiostreams.protocol.DatagramProtocol] are plain interfaces with default methods, so Java classes implement
  * them directly; these methods open connections, servers and UDP endpoints for them and return futures.
  *
- * Protocol callbacks run one at a time on a `Dispatchers.Default` or I/O thread, never on the caller's, and must not
- * block. [StreamOptions] gives TLS, address and server options, and the `executor` the returned futures complete on;
+ * Protocol callbacks run on the event loop's thread, one at a time across every connection, never on the caller's,
+ * and must not block (see [io.aiostreams.protocol.Protocol]). [StreamOptions] gives TLS, address and server options, and the `executor` the returned futures complete on;
  * its `limit` does not apply here.
  *
  * **Python:** `loop.create_connection`, `create_server`, `create_unix_connection`, `create_unix_server`,

@@ -28,8 +28,8 @@ import java.net.SocketAddress
 import io.ktor.network.sockets.InetSocketAddress as KtorInetSocketAddress
 
 /**
- * A UDP endpoint (CPython's datagram transport) over a Ktor datagram socket: a receive loop delivering datagrams,
- * a send loop draining a queue, and one lock that keeps protocol callbacks one at a time.
+ * A UDP endpoint (CPython's datagram transport) over a Ktor datagram socket: a receive loop delivering datagrams on
+ * the event loop, a send loop draining a queue, and protocol callbacks that run on the loop one at a time.
  */
 internal class DatagramEngine<S>(
     private val socket: S,
@@ -42,6 +42,9 @@ internal class DatagramEngine<S>(
     private var queued = 0L
     private var closing = false
     private var lost = false
+
+    /** connectionLost has run (on the loop): no callback after it. */
+    private var lostDelivered = false
     private val extra: Map<String, Any?> =
         mapOf(
             "sockname" to runCatching { socket.localAddress.toJavaAddress() }.getOrNull(),
@@ -52,21 +55,25 @@ internal class DatagramEngine<S>(
 
     fun start() {
         callback { protocol.connectionMade(this) }
-        scope.launch { receiveLoop() }
+        // On the loop: datagrams are delivered there, after connectionMade.
+        scope.launch(Loop.dispatcher) { receiveLoop() }
         scope.launch { sendLoop() }
     }
 
-    private inline fun callback(block: () -> Unit) {
-        synchronized(lock) {
-            if (lost) return
-            try {
-                block()
-            } catch (e: Throwable) {
-                log.error("Fatal error: protocol callback failed on a datagram endpoint", e)
-                finish(e)
+    /** Runs a callback on the loop, one at a time across every endpoint and connection, as asyncio does. */
+    private fun callback(block: () -> Unit) =
+        Loop.run {
+            synchronized(lock) {
+                if (!lostDelivered) {
+                    try {
+                        block()
+                    } catch (e: Throwable) {
+                        log.error("Fatal error: protocol callback failed on a datagram endpoint", e)
+                        finish(e)
+                    }
+                }
             }
         }
-    }
 
     private suspend fun receiveLoop() {
         while (true) {
@@ -174,10 +181,18 @@ internal class DatagramEngine<S>(
         }
         queue.cancel()
         socket.close()
-        try {
-            protocol.connectionLost(error)
-        } catch (e: Throwable) {
-            log.error("Fatal error: protocol.connection_lost() call failed.", e)
+        // On the loop, after the callbacks queued before it (an errorReceived announcing this very loss).
+        Loop.run {
+            synchronized(lock) {
+                if (!lostDelivered) {
+                    lostDelivered = true
+                    try {
+                        protocol.connectionLost(error)
+                    } catch (e: Throwable) {
+                        log.error("Fatal error: protocol.connection_lost() call failed.", e)
+                    }
+                }
+            }
         }
         scope.cancel()
     }

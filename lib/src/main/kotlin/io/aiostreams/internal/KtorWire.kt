@@ -26,9 +26,11 @@ internal class KtorWire private constructor(
 ) : Wire {
     override val canWriteEof: Boolean get() = true
 
-    override fun readContext(runsUserCode: Boolean): CoroutineContext = Dispatchers.Default
+    /** A pool thread for the reader; the loop for protocol callbacks, which run there one at a time. */
+    override fun readContext(runsUserCode: Boolean): CoroutineContext =
+        if (runsUserCode) Loop.dispatcher else Dispatchers.Default
 
-    override fun resumeContext(runsUserCode: Boolean): CoroutineContext = Dispatchers.Default
+    override fun resumeContext(runsUserCode: Boolean): CoroutineContext = readContext(runsUserCode)
 
     override val writeContext: CoroutineContext get() = Dispatchers.Default
 

@@ -57,7 +57,16 @@ internal object Loop {
     /** The longest an idle loop blocks in `select` before it goes round once more. */
     private const val POLL_MILLIS = 100L
 
-    private fun inLoop(): Boolean = Thread.currentThread() === thread
+    /** True on the loop's own thread. */
+    fun inLoop(): Boolean = Thread.currentThread() === thread
+
+    /**
+     * Runs [task] on the loop: at once when called there, otherwise at the loop's next turn, after what is queued
+     * already (protocol callbacks: one thread, one at a time, in order, as asyncio runs them).
+     */
+    fun run(task: () -> Unit) {
+        if (inLoop()) task() else enqueue(Runnable(task))
+    }
 
     private fun enqueue(task: Runnable) {
         synchronized(lock) { ready.addLast(task) }

@@ -7,8 +7,9 @@ import kotlinx.io.readByteArray
 import org.slf4j.LoggerFactory
 
 /**
- * Delivers a [StreamTransport]'s events to a [Protocol], one at a time and in CPython's order, and is the
- * [Transport] the protocol sees. A callback that throws is reported and loses the connection with its exception.
+ * Delivers a [StreamTransport]'s events to a [Protocol] on the loop's thread, one at a time across every connection
+ * and in CPython's order, and is the [Transport] the protocol sees. A callback that throws is reported and loses the
+ * connection with its exception.
  */
 internal class ProtocolSink(
     private val protocol: Protocol,
@@ -19,13 +20,23 @@ internal class ProtocolSink(
     private var lostDelivered = false
     private lateinit var transport: StreamTransport
 
-    /** Binds the transport and runs [Protocol.connectionMade]; call before the transport starts pumping. */
+    /** Binds the transport and runs [Protocol.connectionMade]; call on the loop, before the transport starts pumping. */
     fun open(transport: StreamTransport) {
         this.transport = transport
-        callback("connection_made") { protocol.connectionMade(this) }
+        check(Loop.inLoop()) { "connection_made() runs on the event loop" }
+        callNow("connection_made") { protocol.connectionMade(this) }
     }
 
-    private inline fun callback(
+    /**
+     * Runs a callback on the loop, as asyncio does: at once when already there (data, end of stream), else at the
+     * loop's next turn (a write that paused writing from another thread, a loss found by the write pump).
+     */
+    private fun callback(
+        name: String,
+        block: () -> Unit,
+    ) = Loop.run { callNow(name, block) }
+
+    private inline fun callNow(
         name: String,
         block: () -> Unit,
     ) {
@@ -49,26 +60,29 @@ internal class ProtocolSink(
         max: Long,
     ) {
         val data = buffer.readByteArray(minOf(max, buffer.size).toInt())
-        callback("data_received") { protocol.dataReceived(data) }
+        callNow("data_received") { protocol.dataReceived(data) }
     }
 
+    /** Called by the read pump, which runs on the loop for protocols: the answer is needed at once. */
     override fun eof(): Boolean {
         var keepOpen = false
-        callback("eof_received") { keepOpen = protocol.eofReceived() }
+        callNow("eof_received") { keepOpen = protocol.eofReceived() }
         return keepOpen
     }
 
-    override fun lost(error: Throwable?) {
-        synchronized(lock) {
-            if (lostDelivered) return
-            lostDelivered = true
-            try {
-                protocol.connectionLost(error)
-            } catch (e: Throwable) {
-                report(ReportedFailure("Fatal error: protocol.connection_lost() call failed.", e))
+    override fun lost(error: Throwable?) =
+        Loop.run {
+            synchronized(lock) {
+                if (!lostDelivered) {
+                    lostDelivered = true
+                    try {
+                        protocol.connectionLost(error)
+                    } catch (e: Throwable) {
+                        report(ReportedFailure("Fatal error: protocol.connection_lost() call failed.", e))
+                    }
+                }
             }
         }
-    }
 
     override fun writingPaused() = callback("pause_writing") { protocol.pauseWriting() }
 

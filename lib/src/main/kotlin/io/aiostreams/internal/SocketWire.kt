@@ -34,17 +34,16 @@ internal class SocketWire(
 
     /**
      * The reader's delivery touches no user code and never blocks, so it runs where the loop resumes it: one
-     * thread hop fewer per message. Protocol callbacks are user code and run on the default dispatcher.
+     * thread hop fewer per message. Protocol callbacks are user code: they run as tasks of the loop, one at a time.
      */
     override fun readContext(runsUserCode: Boolean): CoroutineContext =
-        if (runsUserCode) Dispatchers.Default else Dispatchers.Unconfined
+        if (runsUserCode) Loop.dispatcher else Dispatchers.Unconfined
 
     /**
-     * The loop, for the reader: a resume is dispatched (queued behind the running task, never run inside it), and
-     * the pump goes on where the selector and the server handlers are, not on a pool thread.
+     * The loop: a resume is dispatched (queued behind the running task, never run inside it), and the pump goes on
+     * where the selector and the server handlers are, not on a pool thread.
      */
-    override fun resumeContext(runsUserCode: Boolean): CoroutineContext =
-        if (runsUserCode) Dispatchers.Default else Loop.dispatcher
+    override fun resumeContext(runsUserCode: Boolean): CoroutineContext = Loop.dispatcher
 
     /** A pool thread: the write pump only runs when the socket was full, and a full socket is not latency-bound. */
     override val writeContext: CoroutineContext get() = Dispatchers.Default

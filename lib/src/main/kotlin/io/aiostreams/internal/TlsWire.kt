@@ -63,11 +63,10 @@ internal class TlsWire(
 
     override val tls: Boolean get() = true
 
-    /** The loop for the reader: delegated tasks hop off it and come back. */
-    override fun readContext(runsUserCode: Boolean): CoroutineContext =
-        if (runsUserCode) Dispatchers.Default else Loop.dispatcher
+    /** The loop, for the reader and for protocol callbacks: delegated tasks hop off it and come back. */
+    override fun readContext(runsUserCode: Boolean): CoroutineContext = Loop.dispatcher
 
-    override fun resumeContext(runsUserCode: Boolean): CoroutineContext = readContext(runsUserCode)
+    override fun resumeContext(runsUserCode: Boolean): CoroutineContext = Loop.dispatcher
 
     override val writeContext: CoroutineContext get() = inner.writeContext
 

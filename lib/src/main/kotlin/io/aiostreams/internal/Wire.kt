@@ -24,7 +24,7 @@ internal interface Wire {
 
     /**
      * Where the read pump runs. [runsUserCode] is true when delivering data calls user callbacks (protocols), which
-     * must never run on the loop's thread.
+     * run as tasks of the loop (never inside the selector's resume), one at a time across connections.
      */
     fun readContext(runsUserCode: Boolean): CoroutineContext
 

@@ -6,8 +6,8 @@ import java.net.SocketAddress
  * The callbacks of a UDP endpoint: CPython's `asyncio.DatagramProtocol`. Every method has an empty default.
  *
  * Callbacks come one at a time, never concurrently: [connectionMade] once, then [datagramReceived] and
- * [errorReceived] in any number, then [connectionLost] once, last. They run on a `Dispatchers.Default` or I/O thread
- * and must not block. A callback that throws is reported and the endpoint aborted; [connectionLost] gets the error.
+ * [errorReceived] in any number, then [connectionLost] once, last. **They run on the event loop's thread, one at a
+ * time across every endpoint and connection**, as asyncio runs them, and must not block. A callback that throws is reported and the endpoint aborted; [connectionLost] gets the error.
  *
  * **Python:** `asyncio.DatagramProtocol`.
  */

@@ -11,14 +11,17 @@ package io.aiostreams.protocol
  * [pauseWriting] and [resumeWriting] come in pairs between [connectionMade] and [connectionLost].
  *
  * ### Threads
- * Callbacks run on a thread of `Dispatchers.Default`, or of the I/O pool; they must not block. Calling the
- * [Transport] from a callback is fine.
+ * **Callbacks run on the [io.aiostreams.EventLoop]'s thread, one at a time across every connection and endpoint**, as
+ * asyncio runs them on its loop: state shared by the protocols of several connections (a chat server's list of
+ * clients) needs no lock when only callbacks touch it. **A callback must not block**: it would hold up every
+ * connection. Calling the [Transport] from a callback is fine; a transport called from another thread runs the
+ * callbacks it causes ([pauseWriting], say) on the loop soon after.
  *
  * ### Failures
  * **A callback that throws is reported** (SLF4J logger `io.aiostreams.Server`, CPython's `Fatal error: protocol...`
  * message) **and its connection is aborted**; [connectionLost] then receives that exception.
  *
- * **Python:** `asyncio.Protocol` (with `BaseProtocol`'s `pause_writing` / `resume_writing`).
+ * **Python:** `asyncio.Protocol` (with `BaseProtocol`'s `pause_writing` / `resume_writing`), on one loop per process.
  */
 public interface Protocol {
     /** The connection is open; [transport] writes to it and closes it. **Python:** `connection_made(transport)`. */

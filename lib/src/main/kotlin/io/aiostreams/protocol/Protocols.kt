@@ -162,7 +162,9 @@ private suspend fun <P : Protocol> served(
     protocolFactory: () -> P,
 ): ProtocolConnection<P> {
     val protocol = wire.closingOnFailure { protocolFactory() }
-    return ProtocolConnection(ProtocolSink.connect(wire, protocol, serverSide = false), protocol)
+    // connection_made runs on the loop, as every other callback does.
+    val sink = withContext(Loop.dispatcher) { ProtocolSink.connect(wire, protocol, serverSide = false) }
+    return ProtocolConnection(sink, protocol)
 }
 
 private fun opener(protocolFactory: () -> Protocol) =
