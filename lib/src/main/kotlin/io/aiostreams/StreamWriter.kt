@@ -2,6 +2,10 @@ package io.aiostreams
 
 import io.aiostreams.internal.StreamTransport
 import io.aiostreams.internal.TlsConfig
+import io.aiostreams.internal.TransportView
+import io.aiostreams.protocol.Transport
+import org.slf4j.LoggerFactory
+import java.lang.ref.Cleaner
 import javax.net.ssl.SSLContext
 import javax.net.ssl.SSLParameters
 import kotlin.time.Duration
@@ -19,8 +23,14 @@ import kotlin.time.Duration
  * [writeEof] half-closes: the peer sees end of stream and can still send back.
  *
  * ### Writes after the end
- * **Once the connection is closing or lost, writes are dropped silently**, as CPython drops them; [drain] is where the
- * loss shows (`Connection lost`, or the reader's error). A write after [writeEof] throws.
+ * **After [close], writes are still sent while what was buffered before is being flushed; once the connection is
+ * lost (or aborted, or closed with nothing left to flush), they are dropped silently**, as CPython's transport does;
+ * [drain] is where the loss shows (`Connection lost`, or the reader's error). A write after [writeEof] throws.
+ *
+ * ### A writer dropped without [close]
+ * **A writer that becomes unreachable while its connection is open closes it**, with the warning `unclosed
+ * <StreamWriter ...>` on the SLF4J logger `io.aiostreams.StreamWriter`, as CPython's `ResourceWarning`. Keep the writer
+ * (or the [Connection]) for as long as the connection is used, even when only reading.
  *
  * **Python:** `asyncio.StreamWriter`. `get_extra_info` keys give JDK types.
  * Over TLS, [close] sends close_notify and waits for the peer's (or its end of stream) up to `sslShutdownTimeout`;
@@ -29,9 +39,22 @@ import kotlin.time.Duration
  * itself.
  */
 public class StreamWriter internal constructor(
-    internal val transport: StreamTransport,
+    internal val core: StreamTransport,
     private val reader: StreamReader,
 ) : AutoCloseable {
+    /**
+     * The connection's transport, for what the writer itself does not offer: pausing and resuming reading
+     * (`pauseReading`, `resumeReading`, `isReading`) and the write buffer's marks (`getWriteBufferLimits`).
+     *
+     * **Python:** `writer.transport`.
+     */
+    public val transport: Transport = TransportView(core)
+
+    init {
+        // CPython's StreamWriter.__del__: a writer dropped while its connection is open closes it, with a warning.
+        unclosedWriters.register(this, UnclosedWriter(core))
+    }
+
     /**
      * Buffers [data] to be sent. Never suspends; empty data is ignored.
      *
@@ -42,7 +65,7 @@ public class StreamWriter internal constructor(
      * @throws IllegalStateException `Cannot call write() after write_eof()`.
      */
     public fun write(data: ByteArray) {
-        transport.write(data, "write")
+        core.write(data, "write")
     }
 
     /**
@@ -53,9 +76,7 @@ public class StreamWriter internal constructor(
      * @throws IllegalStateException `Cannot call writelines() after write_eof()`.
      */
     public fun writeLines(lines: Iterable<ByteArray>) {
-        val all = java.io.ByteArrayOutputStream()
-        for (line in lines) all.write(line)
-        transport.write(all.toByteArray(), "writelines")
+        core.write(TransportView.joined(lines), "writelines")
     }
 
     /**
@@ -63,7 +84,9 @@ public class StreamWriter internal constructor(
      * **returns at once, without suspending, otherwise**.
      *
      * Checks in CPython's order: **the reader's stored exception is thrown first** (a reset seen while reading, say);
-     * then, once the connection is closing or lost, `java.net.SocketException("Connection lost")`. A connection lost
+     * then, once the connection is lost (or aborted, or closed with nothing left to flush),
+     * `java.net.SocketException("Connection lost")`. **After [close], while buffered data is still being sent, it waits
+     * as before and returns normally once the data is flushed and the connection closed cleanly.** A connection lost
      * with an error while waiting throws that error. Several coroutines may drain at once; all are released together.
      *
      * **Cancellation:** cancelling a waiting drain leaves the buffer as it is.
@@ -73,11 +96,11 @@ public class StreamWriter internal constructor(
      * @throws java.io.IOException when the connection is lost, as described above.
      */
     public suspend fun drain() {
-        transport.drain(reader.exception())
+        core.drain(reader.exception())
     }
 
     /** True for TCP and Unix connections, false over TLS. **Python:** `can_write_eof()`. */
-    public fun canWriteEof(): Boolean = transport.canWriteEof
+    public fun canWriteEof(): Boolean = core.canWriteEof
 
     /**
      * Half-closes the connection once the buffer is sent: **the peer reads end of stream, and can still send back**,
@@ -88,7 +111,7 @@ public class StreamWriter internal constructor(
      * @throws UnsupportedOperationException over TLS, which cannot half-close (Python raises `NotImplementedError`).
      */
     public fun writeEof() {
-        transport.writeEof()
+        core.writeEof()
     }
 
     /**
@@ -98,11 +121,11 @@ public class StreamWriter internal constructor(
      * **Python:** `close()`.
      */
     override fun close() {
-        transport.close()
+        core.close()
     }
 
     /** True once [close] or [abort] was called, or the connection was lost. **Python:** `is_closing()`. */
-    public fun isClosing(): Boolean = transport.isClosing()
+    public fun isClosing(): Boolean = core.isClosing()
 
     /**
      * Waits until the connection is closed. It does not close it: call [close] first. May be called many times.
@@ -114,7 +137,7 @@ public class StreamWriter internal constructor(
      * @throws java.io.IOException the error the connection was lost with.
      */
     public suspend fun waitClosed() {
-        transport.closed.await()
+        core.closed.await()
     }
 
     /**
@@ -123,7 +146,7 @@ public class StreamWriter internal constructor(
      * **Python:** `transport.abort()`.
      */
     public fun abort() {
-        transport.abort()
+        core.abort()
     }
 
     /**
@@ -140,10 +163,10 @@ public class StreamWriter internal constructor(
     public fun getExtraInfo(
         name: String,
         default: Any? = null,
-    ): Any? = if (transport.hasExtraInfo(name)) transport.extraInfo(name) else default
+    ): Any? = if (core.hasExtraInfo(name)) core.extraInfo(name) else default
 
     /** Bytes written but not yet handed to the socket. **Python:** `transport.get_write_buffer_size()`. */
-    public fun getWriteBufferSize(): Long = transport.writeBufferSize()
+    public fun getWriteBufferSize(): Long = core.writeBufferSize()
 
     /**
      * Sets the write buffer's marks: [drain] waits once more than [high] bytes are buffered, until [low] or fewer are.
@@ -159,7 +182,7 @@ public class StreamWriter internal constructor(
         high: Int? = null,
         low: Int? = null,
     ) {
-        transport.setWriteBufferLimits(high, low)
+        core.setWriteBufferLimits(high, low)
     }
 
     /**
@@ -174,12 +197,11 @@ public class StreamWriter internal constructor(
      * **Python:** `await start_tls(sslcontext, server_hostname=..., ssl_handshake_timeout=...,
      * ssl_shutdown_timeout=...)`.
      *
-     * @param serverHostname the name to verify, as a client; required there (`""` turns checking off), as Python's
-     *   `check_hostname` requires it.
+     * @param serverHostname the name a client verifies and sends as SNI. **Without one, a client verifies the
+     *   certificate chain but no host name**, as CPython's `start_tls` does.
      * @param suppressRaggedEofs as for [openConnection]: true (the default) makes a peer's TCP end of stream without
      *   close_notify a clean end of stream.
-     * @throws IllegalArgumentException `check_hostname requires server_hostname` for a client without one; CPython's
-     *   timeout messages for non-positive timeouts.
+     * @throws IllegalArgumentException CPython's messages for non-positive timeouts.
      * @throws IllegalStateException when the connection already speaks TLS or is closing.
      */
     public suspend fun startTls(
@@ -199,11 +221,23 @@ public class StreamWriter internal constructor(
                 sslShutdownTimeout,
                 suppressRaggedEofs,
             )!!
-        require(transport.serverSide || serverHostname != null) { "check_hostname requires server_hostname" }
         drain()
-        transport.upgrade { raw, early -> config.secure(raw, transport.serverSide, serverHostname, 0, early) }
+        core.upgrade { raw, early -> config.secure(raw, core.serverSide, serverHostname, 0, early) }
     }
 
     /** Python's `repr`: `<StreamWriter transport=... reader=...>`. */
-    override fun toString(): String = "<StreamWriter transport=$transport reader=$reader>"
+    override fun toString(): String = "<StreamWriter transport=$core reader=$reader>"
 }
+
+/** Closes the connection of a writer that became unreachable without [StreamWriter.close] (CPython's `__del__`). */
+private class UnclosedWriter(
+    private val core: StreamTransport,
+) : Runnable {
+    override fun run() {
+        if (core.isClosing()) return
+        LoggerFactory.getLogger("io.aiostreams.StreamWriter").warn("unclosed <StreamWriter transport={}>", core)
+        core.close()
+    }
+}
+
+private val unclosedWriters: Cleaner = Cleaner.create()

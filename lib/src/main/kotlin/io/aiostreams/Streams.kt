@@ -295,7 +295,7 @@ private fun streamHandler(
     handler: suspend (StreamReader, StreamWriter) -> Unit,
 ) = ServerCore.ConnectionOpener { wire, scope, report ->
     val connection = connectionOf(wire, limit, serverSide = true)
-    val transport = connection.writer.transport
+    val transport = connection.writer.core
     scope.launch {
         try {
             handler(connection.reader, connection.writer)

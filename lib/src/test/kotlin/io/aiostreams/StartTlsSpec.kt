@@ -71,18 +71,37 @@ class StartTlsSpec :
             withTimeout(10_000) { server.waitClosed() }
         }
 
-        test("aClientStartTlsNeedsAServerHostnameAndCannotRunTwice") {
+        test("aClientStartTlsWithoutAHostNameVerifiesTheChainButNoNameAndCannotRunTwice") {
             val server =
                 startServer("127.0.0.1", 0) { reader, writer ->
                     writer.startTls(serverContext())
+                    writer.write(reader.readLine())
+                    writer.drain()
+                    reader.read()
+                }
+            val (reader, writer) = openConnection("127.0.0.1", server.port)
+            // As CPython's start_tls without server_hostname: the chain is checked, no name is.
+            withTimeout(20_000) { writer.startTls(clientContext()) }
+            writer.write("upgraded\n".ascii())
+            String(withTimeout(20_000) { reader.readLine() }) shouldBe "upgraded\n"
+            shouldThrow<IllegalStateException> { writer.startTls(clientContext(), serverHostname = "localhost") }
+            writer.close()
+            server.close()
+            server.closeClients()
+            withTimeout(10_000) { server.waitClosed() }
+        }
+
+        test("aClientStartTlsWithoutAHostNameStillRejectsAnUntrustedChain") {
+            val server =
+                startServer("127.0.0.1", 0) { reader, writer ->
+                    runCatching { writer.startTls(serverContext()) }
                     reader.read()
                 }
             val (_, writer) = openConnection("127.0.0.1", server.port)
-            shouldThrow<IllegalArgumentException> { writer.startTls(clientContext()) }.message shouldBe
-                "check_hostname requires server_hostname"
-            withTimeout(20_000) { writer.startTls(clientContext(), serverHostname = "localhost") }
-            shouldThrow<IllegalStateException> { writer.startTls(clientContext(), serverHostname = "localhost") }
-            writer.close()
+            shouldThrow<javax.net.ssl.SSLHandshakeException> {
+                withTimeout(20_000) { writer.startTls(SslContexts.defaultContext()) }
+            }
+            writer.isClosing() shouldBe true
             server.close()
             server.closeClients()
             withTimeout(10_000) { server.waitClosed() }

@@ -8,23 +8,27 @@ import org.slf4j.LoggerFactory
 
 /**
  * Delivers a [StreamTransport]'s events to a [Protocol] on the loop's thread, one at a time across every connection
- * and in CPython's order, and is the [Transport] the protocol sees. A callback that throws is reported and loses the
+ * and in CPython's order; the protocol sees the connection through a [TransportView]. A callback that throws is reported and loses the
  * connection with its exception.
  */
 internal class ProtocolSink(
     private val protocol: Protocol,
     private val report: (Throwable) -> Unit = { e -> log.error(e.message, e.cause) },
-) : InboundSink,
-    Transport {
+) : InboundSink {
     private val lock = Any()
     private var lostDelivered = false
     private lateinit var transport: StreamTransport
 
+    /** The [Transport] the protocol sees. */
+    lateinit var view: Transport
+        private set
+
     /** Binds the transport and runs [Protocol.connectionMade]; call on the loop, before the transport starts pumping. */
     fun open(transport: StreamTransport) {
         this.transport = transport
+        view = TransportView(transport)
         check(Loop.inLoop()) { "connection_made() runs on the event loop" }
-        callNow("connection_made") { protocol.connectionMade(this) }
+        callNow("connection_made") { protocol.connectionMade(view) }
     }
 
     /**
@@ -88,49 +92,7 @@ internal class ProtocolSink(
 
     override fun writingResumed() = callback("resume_writing") { protocol.resumeWriting() }
 
-    // ---- the Transport the protocol sees ----
-
-    override fun write(data: ByteArray) {
-        transport.write(data, "write")
-    }
-
-    override fun writeLines(lines: Iterable<ByteArray>) {
-        val all = java.io.ByteArrayOutputStream()
-        for (line in lines) all.write(line)
-        transport.write(all.toByteArray(), "writelines")
-    }
-
-    override fun writeEof() = transport.writeEof()
-
-    override fun canWriteEof(): Boolean = transport.canWriteEof
-
-    override fun close() = transport.close()
-
-    override fun abort() = transport.abort()
-
-    override fun isClosing(): Boolean = transport.isClosing()
-
-    override fun getExtraInfo(
-        name: String,
-        default: Any?,
-    ): Any? = if (transport.hasExtraInfo(name)) transport.extraInfo(name) else default
-
-    override fun pauseReading() = transport.pauseReading()
-
-    override fun resumeReading() = transport.resumeReading()
-
-    override fun isReading(): Boolean = transport.isReading()
-
-    override fun getWriteBufferSize(): Long = transport.writeBufferSize()
-
-    override fun setWriteBufferLimits(
-        high: Int?,
-        low: Int?,
-    ) = transport.setWriteBufferLimits(high, low)
-
-    override fun getWriteBufferLimits(): IntArray = transport.writeBufferLimits()
-
-    override fun toString(): String = "<Transport ${transport.extraInfo("peername") ?: ""}>"
+    override fun toString(): String = "<ProtocolSink $protocol>"
 
     companion object {
         private val log = LoggerFactory.getLogger("io.aiostreams.Server")

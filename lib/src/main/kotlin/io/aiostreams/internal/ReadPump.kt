@@ -11,6 +11,7 @@ import kotlinx.coroutines.ensureActive
 import kotlinx.coroutines.isActive
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
+import kotlinx.io.Buffer
 
 /**
  * A transport's reading side (CPython's `_read_ready` with `pause_reading()` / `resume_reading()`): one coroutine
@@ -56,13 +57,32 @@ internal class ReadPump(
 
     suspend fun cancelAndJoin() = job.cancelAndJoin()
 
+    /**
+     * Bytes a wire delivered after reading was paused (the pump was already waiting in the wire when the pause came):
+     * held until reading resumes, so that **nothing reaches the sink while reading is paused**, as with CPython's
+     * `pause_reading()`.
+     */
+    private val held = Buffer()
+    private val deliver: (Buffer, Long) -> Unit = { buffer, max ->
+        if (paused || held.size > 0) held.write(buffer, minOf(max, buffer.size)) else sink.feed(buffer, max)
+    }
+
     private suspend fun pump(wire: Wire) {
         val resumeContext = wire.resumeContext(sink.runsUserCode)
+        var ended = false
         try {
             while (true) {
                 currentCoroutineContext().ensureActive()
                 if (paused) withContext(resumeContext) { while (paused) resumed.receive() }
-                if (!wire.receive(sink::feed)) break
+                if (held.size > 0) {
+                    sink.feed(held, held.size)
+                    continue
+                }
+                if (ended || !wire.receive(deliver)) {
+                    // What was held goes first: the loop comes back here once it is delivered.
+                    ended = true
+                    if (held.size == 0L) break
+                }
             }
             onEof(wire)
         } catch (e: CancellationException) {

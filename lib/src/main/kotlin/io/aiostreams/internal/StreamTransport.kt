@@ -34,6 +34,7 @@ internal class StreamTransport(
     private var buffer = WriteBuffer(wire.tls)
     private var eofRequested = false
     private var closing = false
+    private var aborted = false
     private var lost = false
     private val writeSignal = Channel<Unit>(Channel.CONFLATED)
     private val flushed = Channel<Unit>(Channel.CONFLATED)
@@ -97,7 +98,7 @@ internal class StreamTransport(
         synchronized(lock) {
             check(!eofRequested) { "Cannot call $what() after write_eof()" }
             if (data.isEmpty()) return true
-            if (closing || lost) return false
+            if (isGoneLocked()) return false
             var sent = 0
             if (buffer.isIdle) {
                 try {
@@ -144,7 +145,7 @@ internal class StreamTransport(
         readerException?.let { throw it }
         val gate =
             synchronized(lock) {
-                if (closing || lost) throw connectionLost()
+                if (isGoneLocked()) throw connectionLost()
                 buffer.drainGate() ?: return
             }
         gate.await()?.let { throw it }
@@ -216,6 +217,12 @@ internal class StreamTransport(
 
     fun isClosing(): Boolean = synchronized(lock) { closing || lost }
 
+    /**
+     * Nothing written now would be sent (CPython's `_conn_lost`): lost, aborted, or closing with nothing left to
+     * flush. A connection closing while it flushes still takes writes, as CPython's transport does.
+     */
+    private fun isGoneLocked(): Boolean = lost || aborted || (closing && buffer.isIdle)
+
     /** CPython's `close()`: stop reading now, flush what is buffered, then close the wire. Idempotent. */
     fun close() {
         synchronized(lock) {
@@ -254,6 +261,7 @@ internal class StreamTransport(
         synchronized(lock) {
             if (lost) return
             closing = true
+            aborted = true
         }
         scope.launch(start = CoroutineStart.UNDISPATCHED) {
             withContext(NonCancellable) {

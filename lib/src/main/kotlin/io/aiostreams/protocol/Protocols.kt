@@ -164,7 +164,7 @@ private suspend fun <P : Protocol> served(
     val protocol = wire.closingOnFailure { protocolFactory() }
     // connection_made runs on the loop, as every other callback does.
     val sink = withContext(Loop.dispatcher) { ProtocolSink.connect(wire, protocol, serverSide = false) }
-    return ProtocolConnection(sink, protocol)
+    return ProtocolConnection(sink.view, protocol)
 }
 
 private fun opener(protocolFactory: () -> Protocol) =
