@@ -77,10 +77,11 @@ public const val DEFAULT_LIMIT: Int = ReaderCore.DEFAULT_LIMIT
  * @param localAddress the local address to bind before connecting; only addresses of its family are tried.
  * @param happyEyeballsDelay stagger delay for concurrent attempts; `null` tries one address after another.
  * @param interleave how many addresses of the first family go first before families alternate; by default 1 with
- *   [happyEyeballsDelay] and no reordering without it, as in CPython.
+ *   [happyEyeballsDelay] and no reordering without it, as in CPython; 0 is no reordering.
  * @throws java.net.UnknownHostException when [host] does not resolve.
  * @throws java.net.ConnectException when the connection is refused (or several addresses fail differently).
- * @throws IllegalArgumentException `Limit cannot be <= 0`, a port outside 0..65535, or CPython's TLS argument errors
+ * @throws IllegalArgumentException `Limit cannot be <= 0`, `connect(): port must be 0-65535.` (CPython's
+ *   `OverflowError`), `interleave < 0: -1`, or CPython's TLS argument errors
  *   (`server_hostname is only meaningful with ssl`, `ssl_handshake_timeout should be a positive number, got -1.0`,
  *   ...); nothing is opened then.
  */
@@ -196,7 +197,8 @@ public fun openConnection(
  *
  * @param exceptionHandler called (besides the log) with each exception a handler throws.
  * @throws java.net.BindException `error while attempting to bind on address (...): ...` when an address is taken.
- * @throws IllegalArgumentException `Limit cannot be <= 0`, a port outside 0..65535 or `backlog <= 0`.
+ * @throws IllegalArgumentException `Limit cannot be <= 0`, or `bind(): port must be 0-65535.` (CPython's
+ *   `OverflowError`).
  */
 public suspend fun startServer(
     host: String?,
@@ -231,7 +233,7 @@ public suspend fun startServer(
  * start_serving=True, ssl=..., ssl_handshake_timeout=..., ssl_shutdown_timeout=...)`.
  *
  * @throws java.net.BindException when [path] is taken by a live server or by a file that is not a socket.
- * @throws IllegalArgumentException `Limit cannot be <= 0` or `backlog <= 0`.
+ * @throws IllegalArgumentException `Limit cannot be <= 0`.
  */
 public suspend fun startUnixServer(
     path: String,

@@ -86,7 +86,7 @@ class DatagramSpec :
             val (transport, _) = createDatagramEndpoint({ UdpCollector() }, remoteAddress = remote)
             shouldThrow<IllegalArgumentException> {
                 transport.sendTo("x".ascii(), InetSocketAddress("127.0.0.1", 9))
-            }.message shouldBe "Invalid address: must be None or $remote"
+            }.message shouldBe "Invalid address: must be None or ('127.0.0.1', ${remote.port})"
             transport.close()
         }
 

@@ -137,7 +137,8 @@ class ServerSpec :
             val server = echoServer()
             val failure =
                 shouldThrow<BindException> { startServer("127.0.0.1", server.port, reuseAddress = false) { _, _ -> } }
-            failure.message shouldStartWith "error while attempting to bind on address ('127.0.0.1', ${server.port}): "
+            failure.message shouldBe
+                "error while attempting to bind on address ('127.0.0.1', ${server.port}): [errno 98] address already in use"
             server.close()
         }
 
@@ -147,13 +148,22 @@ class ServerSpec :
             }.message shouldBe
                 "Limit cannot be <= 0"
             shouldThrow<IllegalArgumentException> { startServer("127.0.0.1", 70000) { _, _ -> } }.message shouldBe
-                "port must be 0-65535: 70000"
-            shouldThrow<IllegalArgumentException> {
-                startServer("127.0.0.1", 0, backlog = 0) { _, _ -> }
-            }.message shouldBe
-                "backlog <= 0: 0"
+                "bind(): port must be 0-65535."
             shouldThrow<IllegalArgumentException> { openConnection("127.0.0.1", -1) }.message shouldBe
-                "port must be 0-65535: -1"
+                "connect(): port must be 0-65535."
+        }
+
+        test("aBacklogOfZeroOrLessGoesToListenAsCPythonPassesIt") {
+            for (backlog in listOf(0, -1)) {
+                val server =
+                    startServer("127.0.0.1", 0, backlog = backlog) { reader, writer -> writer.write(reader.readLine()) }
+                val (reader, writer) = openConnection("127.0.0.1", server.port)
+                writer.write("listening\n".toByteArray())
+                String(withTimeout(10_000) { reader.readLine() }) shouldBe "listening\n"
+                writer.close()
+                server.close()
+                server.waitClosed()
+            }
         }
 
         test("keepAliveIsSetOnAcceptedConnections") {

@@ -320,6 +320,6 @@ class TlsSpec :
             shouldThrow<IllegalArgumentException> {
                 openUnixConnection("/nonexistent", ssl = trusting())
             }.message shouldBe
-                "You must set server_hostname when using ssl without a host"
+                "you have to pass server_hostname when using ssl"
         }
     })

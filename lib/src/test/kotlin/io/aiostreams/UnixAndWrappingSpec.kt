@@ -58,7 +58,8 @@ class UnixAndWrappingSpec :
         test("aRegularFileInTheWayIsNotRemoved") {
             val path = socketPath()
             Files.writeString(path, "precious")
-            shouldThrow<java.io.IOException> { startUnixServer(path.toString()) { _, _ -> } }
+            shouldThrow<java.net.BindException> { startUnixServer(path.toString()) { _, _ -> } }.message shouldBe
+                "Address '$path' is already in use"
             Files.readString(path) shouldBe "precious"
         }
 

@@ -14,6 +14,7 @@ internal class ConnectOptions(
     val interleave: Int? = null,
 ) {
     init {
-        require(interleave == null || interleave > 0) { "interleave <= 0: $interleave" }
+        // 0 is CPython's "no reordering"; a negative count has no meaning.
+        require(interleave == null || interleave >= 0) { "interleave < 0: $interleave" }
     }
 }

@@ -23,7 +23,7 @@ internal object Connector {
         port: Int,
         options: ConnectOptions,
     ): Wire {
-        require(port in 0..65535) { "port must be 0-65535: $port" }
+        require(port in 0..65535) { "connect(): port must be 0-65535." }
         val resolved = withContext(Dispatchers.IO) { InetAddress.getAllByName(host) }.toList()
         return tcp(resolved, port, options, host)
     }
@@ -53,7 +53,7 @@ internal object Connector {
         options: ConnectOptions,
     ): Wire {
         require(options.tls == null || options.tls.serverHostname != null) {
-            "You must set server_hostname when using ssl without a host"
+            "you have to pass server_hostname when using ssl"
         }
         val raw = connect(UnixDomainSocketAddress.of(path), StandardProtocolFamily.UNIX, null)
         return raw.closingOnFailure { options.tls?.secure(it, serverSide = false) ?: it }

@@ -137,7 +137,7 @@ internal class DatagramEngine<S>(
         address: SocketAddress?,
     ) {
         if (remote != null && address != null && address != remote) {
-            throw IllegalArgumentException("Invalid address: must be None or $remote")
+            throw IllegalArgumentException("Invalid address: must be None or ${pythonAddress(remote)}")
         }
         val target = address ?: remote
         synchronized(lock) {
@@ -212,3 +212,8 @@ internal class DatagramEngine<S>(
         val log = LoggerFactory.getLogger("io.aiostreams.Server")
     }
 }
+
+/** An address as Python prints one: `('127.0.0.1', 9999)`. */
+private fun pythonAddress(address: SocketAddress): String =
+    (address as? java.net.InetSocketAddress)?.let { "('${it.address?.hostAddress ?: it.hostString}', ${it.port})" }
+        ?: address.toString()

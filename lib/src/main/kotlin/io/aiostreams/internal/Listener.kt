@@ -38,7 +38,7 @@ internal object Listener {
         port: Int,
         options: ServeOptions,
     ): List<LoopChannel<ServerSocketChannel>> {
-        require(port in 0..65535) { "port must be 0-65535: $port" }
+        require(port in 0..65535) { "bind(): port must be 0-65535." }
         val hosts =
             if (host.isNullOrEmpty()) {
                 listOf(null)
@@ -82,7 +82,7 @@ internal object Listener {
             }
         }
         val e = failure!!
-        throw BindException("error while attempting to bind on address ('${address ?: ""}', $port): ${e.message}")
+        throw BindException("error while attempting to bind on address ('${address ?: ""}', $port): ${strerror(e)}")
             .apply { initCause(e) }
     }
 
@@ -97,6 +97,7 @@ internal object Listener {
             channel.bind(UnixDomainSocketAddress.of(path), options.backlog)
         } catch (e: Throwable) {
             runCatching { channel.close() }
+            if (e is BindException) throw BindException("Address '$path' is already in use").apply { initCause(e) }
             throw e
         }
         return LoopChannel.of(channel)
@@ -169,6 +170,21 @@ internal object Listener {
             }
         }
     }
+
+    /** The system's message as CPython prints an `OSError` in a bind failure: `[errno 98] address already in use`. */
+    private fun strerror(e: Exception): String {
+        val message = e.message ?: return e.toString()
+        val errno = ERRNOS[message] ?: return message.lowercase()
+        return "[errno $errno] ${message.lowercase()}"
+    }
+
+    /** Linux's numbers for the errors a bind reports; elsewhere the text alone is printed. */
+    private val ERRNOS: Map<String, Int> =
+        if (System.getProperty("os.name") == "Linux") {
+            mapOf("Address already in use" to 98, "Cannot assign requested address" to 99, "Permission denied" to 13)
+        } else {
+            emptyMap()
+        }
 
     private fun address(listener: LoopChannel<ServerSocketChannel>) =
         runCatching { listener.channel.localAddress }.getOrNull()

@@ -6,6 +6,7 @@ package io.aiostreams.internal
  */
 internal class ServeOptions(
     val tls: TlsConfig?,
+    /** Goes to `listen()` as CPython passes it; zero or less means the system's default. */
     val backlog: Int = 100,
     val reuseAddress: Boolean = true,
     val reusePort: Boolean = false,
@@ -13,8 +14,4 @@ internal class ServeOptions(
     val startServing: Boolean = true,
     /** Called (besides the log) with each failure of a handler or a callback: the loop's exception handler. */
     val exceptionHandler: ((Throwable) -> Unit)? = null,
-) {
-    init {
-        require(backlog > 0) { "backlog <= 0: $backlog" }
-    }
-}
+)

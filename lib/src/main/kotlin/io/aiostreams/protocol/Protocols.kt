@@ -74,7 +74,7 @@ public suspend fun <P : Protocol> createConnection(
  * ssl_handshake_timeout=..., ssl_shutdown_timeout=...)`.
  *
  * @throws java.io.IOException when nothing listens at [path]; nothing stays open then.
- * @throws IllegalArgumentException `You must set server_hostname when using ssl without a host`, or CPython's TLS
+ * @throws IllegalArgumentException `you have to pass server_hostname when using ssl`, or CPython's TLS
  *   argument errors.
  */
 public suspend fun <P : Protocol> createUnixConnection(
