@@ -1,7 +1,10 @@
 package io.aiostreams
 
 import io.aiostreams.internal.ServerCore
+import kotlinx.coroutines.NonCancellable
+import kotlinx.coroutines.withContext
 import java.net.SocketAddress
+import java.nio.channels.ServerSocketChannel
 
 /**
  * A listening server made by [startServer] or [startUnixServer], with CPython's `asyncio.Server` semantics
@@ -24,21 +27,30 @@ import java.net.SocketAddress
  * finished. To end them, call [closeClients] (flushes, then closes) or [abortClients] (drops buffers) in between:
  * `server.close(); server.closeClients(); server.waitClosed()`. Kotlin's `use {}` calls [close].
  *
- * **Python:** `asyncio.Server`. `sockets` lists addresses (JDK types), not socket objects; `async with server` is
- * `use {}` followed by [waitClosed]. The JDK cannot bind a socket without listening, so `startServing = false` binds
+ * **Python:** `asyncio.Server`; `async with server` is [serving]. The JDK cannot bind a socket without listening, so `startServing = false` binds
  * and listens, and only accepting waits for [startServing].
  */
 public class Server internal constructor(
     private val engine: ServerCore,
 ) : AutoCloseable {
     /**
+     * The listening sockets: `java.nio.channels.ServerSocketChannel`s, **empty once the server is closed**. Use them
+     * for socket options and addresses only; accepting and closing are the server's. For the addresses alone, see
+     * [addresses].
+     *
+     * **Python:** `sockets` (socket objects there too).
+     */
+    public val sockets: List<ServerSocketChannel>
+        get() = engine.sockets()
+
+    /**
      * The addresses the server listens on (`java.net.InetSocketAddress`, or `java.net.UnixDomainSocketAddress`); with
      * port 0 they tell which port was picked. **Empty once the server is closed.**
      *
-     * **Python:** `sockets`.
+     * **Python:** `[s.getsockname() for s in server.sockets]`.
      */
-    public val sockets: List<SocketAddress>
-        get() = engine.sockets()
+    public val addresses: List<SocketAddress>
+        get() = engine.openAddresses()
 
     /** True while the server accepts connections. **Python:** `is_serving()`. */
     public fun isServing(): Boolean = engine.isServing()
@@ -90,6 +102,20 @@ public class Server internal constructor(
         engine.abortClients()
     }
 
-    /** Python's `repr`: `<Server sockets=(...)>`. */
-    override fun toString(): String = "<Server sockets=(" + engine.addresses.joinToString(", ") + ")>"
+    /**
+     * Runs [block] with this server, then closes it **and waits until every connection has finished** ([waitClosed]),
+     * however [block] ends: CPython's `async with server:`.
+     *
+     * **Python:** `async with server: ...`.
+     */
+    public suspend fun <R> serving(block: suspend (Server) -> R): R =
+        try {
+            block(this)
+        } finally {
+            close()
+            withContext(NonCancellable) { waitClosed() }
+        }
+
+    /** Python's `repr`: `<Server sockets=(...)>`, the addresses listened on; `<Server sockets=()>` once closed. */
+    override fun toString(): String = "<Server sockets=(" + engine.openAddresses().joinToString(", ") + ")>"
 }

@@ -225,12 +225,13 @@ public suspend fun startServer(
 
 /**
  * Starts a server on the Unix domain socket [path]. **A socket file left there by a dead server is removed first**,
- * and the file is removed again on [Server.close] if it is still this server's (CPython 3.13).
+ * and the file is removed again on [Server.close] if it is still this server's (CPython 3.13), unless
+ * `cleanupSocket = false`.
  *
  * With [ssl], every connection speaks TLS, as for [startServer].
  *
  * **Python:** `await asyncio.start_unix_server(client_connected_cb, path, limit=..., backlog=100,
- * start_serving=True, ssl=..., ssl_handshake_timeout=..., ssl_shutdown_timeout=...)`.
+ * start_serving=True, ssl=..., ssl_handshake_timeout=..., ssl_shutdown_timeout=..., cleanup_socket=True)`.
  *
  * @throws java.net.BindException when [path] is taken by a live server or by a file that is not a socket.
  * @throws IllegalArgumentException `Limit cannot be <= 0`.
@@ -245,13 +246,14 @@ public suspend fun startUnixServer(
     sslHandshakeTimeout: Duration? = null,
     sslShutdownTimeout: Duration? = null,
     suppressRaggedEofs: Boolean = true,
+    cleanupSocket: Boolean = true,
     exceptionHandler: ((Throwable) -> Unit)? = null,
     handler: suspend (reader: StreamReader, writer: StreamWriter) -> Unit,
 ): Server {
     checkLimit(limit)
     val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, suppressRaggedEofs)
     val options = ServeOptions(tls, backlog, startServing = startServing, exceptionHandler = exceptionHandler)
-    return serveUnix(path, options, streamHandler(limit, handler))
+    return serveUnix(path, options, streamHandler(limit, handler), cleanupSocket)
 }
 
 private fun checkLimit(limit: Int) = require(limit > 0) { "Limit cannot be <= 0" }
@@ -268,14 +270,16 @@ internal fun serve(
     return Server(core)
 }
 
-/** A server on the Unix socket [path]; its socket file is removed on close if it is still this server's. */
+/** A server on the Unix socket [path]; with [cleanupSocket], its file is removed on close if it is still this server's. */
 internal fun serveUnix(
     path: String,
     options: ServeOptions,
     opener: ServerCore.ConnectionOpener,
+    cleanupSocket: Boolean,
 ): Server {
     val file = Paths.get(path)
-    return serve(listOf(Listener.unix(file, options)), options, opener, UnixSocketFile(file))
+    val listener = Listener.unix(file, options)
+    return serve(listOf(listener), options, opener, if (cleanupSocket) UnixSocketFile(file) else null)
 }
 
 /** Reader, writer and transport over [wire]: the one place a [Connection] is made. The transport starts at once. */

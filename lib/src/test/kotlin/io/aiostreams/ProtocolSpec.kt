@@ -61,7 +61,7 @@ open class RecordingProtocol(
     }
 }
 
-val Server.tcpPort: Int get() = (sockets.first() as InetSocketAddress).port
+val Server.tcpPort: Int get() = (addresses.first() as InetSocketAddress).port
 
 class ProtocolSpec :
     FunSpec({

@@ -24,13 +24,16 @@ class ServerSpec :
         test("serverReportsItsSocketsAndStopsServingOnClose") {
             val server = echoServer()
             server.sockets shouldHaveSize 1
-            (server.sockets.first() as InetSocketAddress).port shouldBe server.port
+            (server.sockets.single().localAddress as InetSocketAddress).port shouldBe server.port
+            (server.addresses.first() as InetSocketAddress).port shouldBe server.port
             server.isServing() shouldBe true
-            server.toString() shouldStartWith "<Server sockets=("
+            server.toString() shouldBe "<Server sockets=(${server.addresses.single()})>"
             server.close()
             server.close()
             server.isServing() shouldBe false
             server.sockets shouldBe emptyList()
+            server.addresses shouldBe emptyList()
+            server.toString() shouldBe "<Server sockets=()>"
             withTimeout(5_000) { server.waitClosed() }
             withTimeout(5_000) { server.waitClosed() }
         }
@@ -164,6 +167,30 @@ class ServerSpec :
                 server.close()
                 server.waitClosed()
             }
+        }
+
+        test("servingRunsTheBlockThenClosesAndWaitsForEveryConnection") {
+            val handlerDone = CompletableDeferred<Unit>()
+            val server =
+                startServer("127.0.0.1", 0) { reader, writer ->
+                    writer.write(reader.readLine())
+                    writer.drain()
+                    reader.read()
+                    handlerDone.complete(Unit)
+                }
+            val answer =
+                withTimeout(10_000) {
+                    server.serving { s ->
+                        val (reader, writer) = openConnection("127.0.0.1", s.port)
+                        writer.write("inside\n".toByteArray())
+                        val line = String(reader.readLine())
+                        writer.close() // the handler's connection ends, so waiting for it ends too
+                        line
+                    }
+                }
+            answer shouldBe "inside\n"
+            server.isServing() shouldBe false
+            handlerDone.isCompleted shouldBe true
         }
 
         test("keepAliveIsSetOnAcceptedConnections") {

@@ -17,7 +17,7 @@ suspend fun echoServer(
         }
     }
 
-val Server.port: Int get() = (sockets.first() as InetSocketAddress).port
+val Server.port: Int get() = (addresses.first() as InetSocketAddress).port
 
 class TcpEchoSpec :
     FunSpec({

@@ -30,7 +30,7 @@ class UnixAndWrappingSpec :
                     for (line in reader) writer.write(line)
                 }
             Files.exists(path) shouldBe true
-            server.sockets.single().shouldBeInstanceOf<UnixDomainSocketAddress>()
+            server.addresses.single().shouldBeInstanceOf<UnixDomainSocketAddress>()
             val (reader, writer) = openUnixConnection(path.toString())
             writer.write("over a unix socket\n".ascii())
             String(reader.readLine()) shouldBe "over a unix socket\n"
@@ -53,6 +53,18 @@ class UnixAndWrappingSpec :
             writer.close()
             server.close()
             server.waitClosed()
+        }
+
+        test("cleanupSocketFalseLeavesTheSocketFileAfterClose") {
+            val path = socketPath()
+            val server = startUnixServer(path.toString(), cleanupSocket = false) { _, _ -> }
+            server.close()
+            server.waitClosed()
+            Files.exists(path) shouldBe true
+            val cleaned = startUnixServer(path.toString()) { _, _ -> } // the stale file is replaced
+            cleaned.close()
+            cleaned.waitClosed()
+            Files.exists(path) shouldBe false
         }
 
         test("aRegularFileInTheWayIsNotRemoved") {

@@ -120,6 +120,7 @@ public object FutureProtocols {
                     sslHandshakeTimeout = options.sslHandshakeTimeout,
                     sslShutdownTimeout = options.sslShutdownTimeout,
                     suppressRaggedEofs = options.suppressRaggedEofs,
+                    cleanupSocket = options.cleanupSocket,
                     exceptionHandler = options.kotlinExceptionHandler(),
                 )
             FutureServer(server, options.executor)

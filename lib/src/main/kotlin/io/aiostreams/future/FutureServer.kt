@@ -4,6 +4,7 @@ import io.aiostreams.Server
 import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.future.future
 import java.net.SocketAddress
+import java.nio.channels.ServerSocketChannel
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.Executor
 
@@ -20,9 +21,13 @@ public class FutureServer internal constructor(
 ) : AutoCloseable {
     private val scope = futureScope(executor)
 
-    /** [Server.sockets]: the addresses listened on; empty once closed. */
-    public val sockets: List<SocketAddress>
+    /** [Server.sockets]: the listening channels; empty once closed. */
+    public val sockets: List<ServerSocketChannel>
         get() = server.sockets
+
+    /** [Server.addresses]: the addresses listened on; empty once closed. */
+    public val addresses: List<SocketAddress>
+        get() = server.addresses
 
     /** [Server.isServing]. */
     public fun isServing(): Boolean = server.isServing()

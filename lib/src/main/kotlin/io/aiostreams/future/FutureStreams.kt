@@ -131,6 +131,7 @@ public object FutureStreams {
                     sslHandshakeTimeout = options.sslHandshakeTimeout,
                     sslShutdownTimeout = options.sslShutdownTimeout,
                     suppressRaggedEofs = options.suppressRaggedEofs,
+                    cleanupSocket = options.cleanupSocket,
                     exceptionHandler = options.kotlinExceptionHandler(),
                 ) { r, w -> run(handler, r, w, options.executor) }
             FutureServer(server, options.executor)

@@ -32,6 +32,7 @@ public class StreamOptions {
     internal var happyEyeballsDelay: Duration? = null
     internal var interleave: Int? = null
     internal var startServing: Boolean = true
+    internal var cleanupSocket: Boolean = true
     internal var backlog: Int = 100
     internal var reuseAddress: Boolean = true
     internal var reusePort: Boolean = false
@@ -95,6 +96,9 @@ public class StreamOptions {
      * [FutureServer.startServing].
      */
     public fun startServing(startServing: Boolean): StreamOptions = apply { this.startServing = startServing }
+
+    /** Whether a Unix server removes its socket file on close (`cleanup_socket=`, CPython 3.13); true by default. */
+    public fun cleanupSocket(cleanupSocket: Boolean): StreamOptions = apply { this.cleanupSocket = cleanupSocket }
 
     /** A server's listen backlog (`backlog=`); 100 by default. */
     public fun backlog(backlog: Int): StreamOptions = apply { this.backlog = backlog }

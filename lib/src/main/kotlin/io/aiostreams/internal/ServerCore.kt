@@ -50,7 +50,11 @@ internal class ServerCore(
 
     val addresses: List<SocketAddress> = listeners.map { it.channel.localAddress }
 
-    fun sockets(): List<SocketAddress> = synchronized(lock) { if (closed) emptyList() else addresses }
+    /** The listening channels, while the server is open. */
+    fun sockets(): List<ServerSocketChannel> =
+        synchronized(lock) { if (closed) emptyList() else listeners.map { it.channel } }
+
+    fun openAddresses(): List<SocketAddress> = synchronized(lock) { if (closed) emptyList() else addresses }
 
     fun isServing(): Boolean = synchronized(lock) { serving }
 

@@ -135,7 +135,8 @@ public suspend fun createServer(
  * close), each connection served by a new protocol from [protocolFactory]; with [ssl], every connection speaks TLS.
  *
  * **Python:** `await loop.create_unix_server(protocol_factory, path, backlog=100, start_serving=True, ssl=...,
- * ssl_handshake_timeout=..., ssl_shutdown_timeout=...)`.
+ * ssl_handshake_timeout=..., ssl_shutdown_timeout=..., cleanup_socket=True)`; with `cleanupSocket = false` the socket
+ * file stays after close.
  *
  * @throws java.net.BindException when [path] is taken by a live server or by a file that is not a socket.
  */
@@ -149,11 +150,12 @@ public suspend fun createUnixServer(
     sslHandshakeTimeout: Duration? = null,
     sslShutdownTimeout: Duration? = null,
     suppressRaggedEofs: Boolean = true,
+    cleanupSocket: Boolean = true,
     exceptionHandler: ((Throwable) -> Unit)? = null,
 ): Server {
     val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, suppressRaggedEofs)
     val options = ServeOptions(tls, backlog, startServing = startServing, exceptionHandler = exceptionHandler)
-    return serveUnix(path, options, opener(protocolFactory))
+    return serveUnix(path, options, opener(protocolFactory), cleanupSocket)
 }
 
 /** Runs a new protocol on a client [wire]; a factory that throws leaves nothing open. */

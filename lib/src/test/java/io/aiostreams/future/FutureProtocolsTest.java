@@ -126,7 +126,7 @@ class FutureProtocolsTest {
     @Test
     void javaProtocolsServeAndConnect() throws Exception {
         FutureServer server = FutureProtocols.createServer(EchoProtocol::new, "127.0.0.1", 0).get(WAIT, TimeUnit.SECONDS);
-        int port = ((InetSocketAddress) server.getSockets().get(0)).getPort();
+        int port = ((InetSocketAddress) server.getAddresses().get(0)).getPort();
         ProtocolConnection<Collector> connection =
                 FutureProtocols.createConnection(Collector::new, "127.0.0.1", port).get(WAIT, TimeUnit.SECONDS);
         connection.getTransport().write("hello".getBytes(US_ASCII));

@@ -45,7 +45,7 @@ class FutureStreamsTest {
     }
 
     private static int port(FutureServer server) {
-        return ((InetSocketAddress) server.getSockets().get(0)).getPort();
+        return ((InetSocketAddress) server.getAddresses().get(0)).getPort();
     }
 
     @Test

@@ -87,7 +87,7 @@ class HttpToolsSpec :
                     bad.err.trim() shouldBe "head: bad URL 'ftp://example/': the scheme must be http or https"
                     val silent = CompletableDeferred<Unit>()
                     val server = startServer("127.0.0.1", 0) { _, _ -> silent.await() }
-                    val port = (server.sockets.first() as InetSocketAddress).port
+                    val port = (server.addresses.first() as InetSocketAddress).port
                     val slow = run { o, e -> head("http://127.0.0.1:$port/", null, 500, o, e) }
                     slow.code shouldBe 1
                     slow.err.trim() shouldBe "head: timed out after 0.5 seconds"
@@ -103,7 +103,7 @@ class HttpToolsSpec :
                             val path = request.lineSequence().first()
                             writer.write("HTTP/1.0 204 No Content\r\nX-Request: $path\r\n\r\n".toByteArray())
                         }
-                    val port = (server.sockets.first() as InetSocketAddress).port
+                    val port = (server.addresses.first() as InetSocketAddress).port
                     val r = run { o, e -> head("http://127.0.0.1:$port/some/path?q=1", null, 10_000, o, e) }
                     r.code shouldBe 0
                     r.out shouldBe

@@ -23,10 +23,10 @@ class ProtocolSamplesSpec :
                 val (port, waitClosed) =
                     if (lang == "java") {
                         val server = io.aiostreams.samples.java.SimpleEchoServer.start("127.0.0.1", 0, out)
-                        (server.sockets.first() as InetSocketAddress).port to { server.waitClosed().join() }
+                        (server.addresses.first() as InetSocketAddress).port to { server.waitClosed().join() }
                     } else {
                         val server = io.aiostreams.samples.kotlin.SimpleEchoServer.start("127.0.0.1", 0, out)
-                        (server.sockets.first() as InetSocketAddress).port to {
+                        (server.addresses.first() as InetSocketAddress).port to {
                             io.aiostreams.samples.kotlin.SimpleEchoServer.waitClosed(server)
                         }
                     }

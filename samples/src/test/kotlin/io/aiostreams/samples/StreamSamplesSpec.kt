@@ -30,7 +30,7 @@ private val twins =
             "kotlin",
             { out ->
                 val server = io.aiostreams.samples.kotlin.EchoServer.start("127.0.0.1", 0, out)
-                (server.sockets.first() as InetSocketAddress).port to {
+                (server.addresses.first() as InetSocketAddress).port to {
                     server.close()
                     kotlinx.coroutines.runBlocking { server.waitClosed() }
                 }
@@ -44,7 +44,7 @@ private val twins =
             "java",
             { out ->
                 val server = io.aiostreams.samples.java.EchoServer.start("127.0.0.1", 0, out)
-                (server.sockets.first() as InetSocketAddress).port to {
+                (server.addresses.first() as InetSocketAddress).port to {
                     server.close()
                     server.waitClosed().join()
                 }
@@ -84,7 +84,7 @@ private suspend fun io.kotest.core.spec.style.scopes.FunSpecContainerScope.sampl
             startServer("127.0.0.1", 0) { reader, writer ->
                 for (line in reader) writer.write(line)
             }
-        val port = (server.sockets.first() as InetSocketAddress).port
+        val port = (server.addresses.first() as InetSocketAddress).port
         transcript { twin.lineClient(port, it) } shouldBe
             "Lines received\nb'First line.\\n'\nb'Second line.\\n'\nb'Third line.\\n'\nb'Last line.\\n'\n"
         server.close()

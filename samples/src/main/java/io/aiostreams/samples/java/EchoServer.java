@@ -28,7 +28,7 @@ public final class EchoServer {
                     writer.close();
                     return writer.waitClosed();
                 })).join();
-        out.println("Serving on " + server.getSockets().stream().map(PyRepr::address).collect(Collectors.joining(", ")));
+        out.println("Serving on " + server.getAddresses().stream().map(PyRepr::address).collect(Collectors.joining(", ")));
         return server;
     }
 

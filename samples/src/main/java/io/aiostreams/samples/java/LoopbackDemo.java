@@ -59,7 +59,7 @@ public final class LoopbackDemo {
         FutureServer server =
                 FutureStreams.startServer("127.0.0.1", 0, (reader, writer) -> serve(reader, writer, out),
                         new StreamOptions().limit(64)).join();
-        int port = ((InetSocketAddress) server.getSockets().get(0)).getPort();
+        int port = ((InetSocketAddress) server.getAddresses().get(0)).getPort();
         out.println("server> listening on a free loopback port");
 
         FutureConnection connection = FutureStreams.openConnection("127.0.0.1", port, new StreamOptions().limit(16)).join();

@@ -22,7 +22,7 @@ public final class WaitForData {
             writer.write("abc".getBytes(StandardCharsets.US_ASCII));
             return writer.drain().thenRun(() -> sent.complete(null));
         }).join();
-        int port = ((InetSocketAddress) network.getSockets().get(0)).getPort();
+        int port = ((InetSocketAddress) network.getAddresses().get(0)).getPort();
         FutureConnection connection = FutureStreams.openConnection("127.0.0.1", port).join();
         byte[] data = connection.getReader().read(100).join();
         out.println("Received: " + new String(data, StandardCharsets.US_ASCII));

@@ -28,7 +28,7 @@ object EchoServer {
                     writer.close()
                     writer.waitClosed()
                 }
-            out.println("Serving on ${server.sockets.joinToString(", ") { PyRepr.address(it) }}")
+            out.println("Serving on ${server.addresses.joinToString(", ") { PyRepr.address(it) }}")
             server
         }
 

@@ -37,7 +37,7 @@ object LoopbackDemo {
                         out.println("server> line over the limit: ${e.message}")
                     }
                 }
-            val port = (server.sockets.first() as InetSocketAddress).port
+            val port = (server.addresses.first() as InetSocketAddress).port
             out.println("server> listening on a free loopback port")
 
             val (reader, writer) = openConnection("127.0.0.1", port, limit = 16)

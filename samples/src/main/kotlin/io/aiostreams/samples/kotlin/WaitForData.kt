@@ -23,7 +23,7 @@ object WaitForData {
                     writer.drain()
                     sent.complete(Unit)
                 }
-            val port = (network.sockets.first() as InetSocketAddress).port
+            val port = (network.addresses.first() as InetSocketAddress).port
             val (reader, writer) = openConnection("127.0.0.1", port)
             val data = reader.read(100)
             out.println("Received: ${data.decodeToString()}")
