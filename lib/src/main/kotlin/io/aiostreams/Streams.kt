@@ -22,7 +22,9 @@ import io.ktor.utils.io.ByteWriteChannel
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.launch
 import java.net.InetSocketAddress
+import java.net.ProtocolFamily
 import java.nio.channels.ServerSocketChannel
+import java.nio.channels.SocketChannel
 import java.nio.file.Paths
 import javax.net.ssl.SSLContext
 import javax.net.ssl.SSLParameters
@@ -78,7 +80,10 @@ public const val DEFAULT_LIMIT: Int = ReaderCore.DEFAULT_LIMIT
  * @param happyEyeballsDelay stagger delay for concurrent attempts; `null` tries one address after another.
  * @param interleave how many addresses of the first family go first before families alternate; by default 1 with
  *   [happyEyeballsDelay] and no reordering without it, as in CPython; 0 is no reordering.
- * @throws java.net.UnknownHostException when [host] does not resolve.
+ * @param family only addresses of this family are tried (`StandardProtocolFamily.INET` or `INET6`); any by default.
+ * @param allErrors when every attempt fails, throw one `java.io.IOException("create_connection failed")` carrying
+ *   every attempt's error as suppressed, even a single one (CPython's `ExceptionGroup`).
+ * @throws java.net.UnknownHostException when [host] does not resolve (to an address of [family]).
  * @throws java.net.ConnectException when the connection is refused (or several addresses fail differently).
  * @throws IllegalArgumentException `Limit cannot be <= 0`, `connect(): port must be 0-65535.` (CPython's
  *   `OverflowError`), `interleave < 0: -1`, or CPython's TLS argument errors
@@ -98,6 +103,8 @@ public suspend fun openConnection(
     localAddress: InetSocketAddress? = null,
     happyEyeballsDelay: Duration? = null,
     interleave: Int? = null,
+    family: ProtocolFamily? = null,
+    allErrors: Boolean = false,
 ): Connection {
     checkLimit(limit)
     val tls = TlsConfig.of(
@@ -108,7 +115,7 @@ public suspend fun openConnection(
         sslShutdownTimeout,
         suppressRaggedEofs,
     )
-    val options = ConnectOptions(tls, localAddress, happyEyeballsDelay, interleave)
+    val options = ConnectOptions(tls, localAddress, happyEyeballsDelay, interleave, family, allErrors)
     return connectionOf(Connector.tcp(host, port, options), limit)
 }
 
@@ -180,6 +187,66 @@ public fun openConnection(
 }
 
 /**
+ * Wraps a connected channel you already have (a TCP or Unix `SocketChannel`) in a reader and a writer, on the event
+ * loop: the connection takes the channel over, and closing the writer closes it. With [ssl], TLS runs as a client,
+ * and [serverHostname] is required (`""` turns host-name checking off).
+ *
+ * **Python:** `await asyncio.open_connection(sock=sock, ssl=..., server_hostname=...)`.
+ *
+ * @throws IllegalArgumentException `sock is not connected: ...`, `You must set server_hostname when using ssl without
+ *   a host`, `Limit cannot be <= 0`, or CPython's TLS argument errors; then the channel is left as it was.
+ */
+public suspend fun openConnection(
+    sock: SocketChannel,
+    limit: Int = DEFAULT_LIMIT,
+    ssl: SSLContext? = null,
+    serverHostname: String? = null,
+    sslParameters: SSLParameters? = null,
+    sslHandshakeTimeout: Duration? = null,
+    sslShutdownTimeout: Duration? = null,
+    suppressRaggedEofs: Boolean = true,
+): Connection {
+    checkLimit(limit)
+    val tls = TlsConfig.of(
+        ssl,
+        serverHostname,
+        sslParameters,
+        sslHandshakeTimeout,
+        sslShutdownTimeout,
+        suppressRaggedEofs,
+    )
+    return connectionOf(Connector.adopt(sock, ConnectOptions(tls)), limit)
+}
+
+/**
+ * Serves on a listening channel you already have (bound, TCP or Unix), as [startServer] does: the server takes the
+ * channel over, and [Server.close] closes it (a Unix socket file is left in place).
+ *
+ * **Python:** `await asyncio.start_server(client_connected_cb, sock=sock, ...)` (and `start_unix_server(sock=...)`).
+ *
+ * @throws IllegalArgumentException `sock is not bound: ...`, or `Limit cannot be <= 0`.
+ */
+public suspend fun startServer(
+    sock: ServerSocketChannel,
+    limit: Int = DEFAULT_LIMIT,
+    keepAlive: Boolean? = null,
+    startServing: Boolean = true,
+    ssl: SSLContext? = null,
+    sslParameters: SSLParameters? = null,
+    sslHandshakeTimeout: Duration? = null,
+    sslShutdownTimeout: Duration? = null,
+    suppressRaggedEofs: Boolean = true,
+    exceptionHandler: ((Throwable) -> Unit)? = null,
+    handler: suspend (reader: StreamReader, writer: StreamWriter) -> Unit,
+): Server {
+    checkLimit(limit)
+    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, suppressRaggedEofs)
+    val options =
+        ServeOptions(tls, keepAlive = keepAlive, startServing = startServing, exceptionHandler = exceptionHandler)
+    return serve(listOf(Listener.adopt(sock)), options, streamHandler(limit, handler))
+}
+
+/**
  * Starts a TCP server on [host]:[port] that runs [handler] for every connection, each in its own coroutine (see
  * [Server] for what happens when a handler throws, is cancelled or returns). **Handlers run on the [EventLoop] and
  * must not block.**
@@ -195,6 +262,8 @@ public fun openConnection(
  * TLS; the handler runs once the handshake is done, and a connection whose handshake fails is dropped. Ask for client
  * certificates with [sslParameters] (`needClientAuth = true`).
  *
+ * @param family only addresses of this family are listened on (`StandardProtocolFamily.INET` or `INET6`); with
+ *   [host] `null`, `INET` listens on `0.0.0.0` alone and `INET6` on `::` (which the JDK makes dual-stack).
  * @param exceptionHandler called (besides the log) with each exception a handler throws.
  * @throws java.net.BindException `error while attempting to bind on address (...): ...` when an address is taken.
  * @throws IllegalArgumentException `Limit cannot be <= 0`, or `bind(): port must be 0-65535.` (CPython's
@@ -208,6 +277,7 @@ public suspend fun startServer(
     reuseAddress: Boolean = true,
     reusePort: Boolean = false,
     keepAlive: Boolean? = null,
+    family: ProtocolFamily? = null,
     startServing: Boolean = true,
     ssl: SSLContext? = null,
     sslParameters: SSLParameters? = null,
@@ -219,7 +289,7 @@ public suspend fun startServer(
 ): Server {
     checkLimit(limit)
     val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, suppressRaggedEofs)
-    val options = ServeOptions(tls, backlog, reuseAddress, reusePort, keepAlive, startServing, exceptionHandler)
+    val options = ServeOptions(tls, backlog, reuseAddress, reusePort, keepAlive, startServing, exceptionHandler, family)
     return serve(Listener.tcp(host, port, options), options, streamHandler(limit, handler))
 }
 

@@ -7,6 +7,8 @@ import io.aiostreams.protocol.ProtocolConnection
 import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.future.future
 import java.net.InetSocketAddress
+import java.nio.channels.ServerSocketChannel
+import java.nio.channels.SocketChannel
 import java.util.concurrent.CompletableFuture
 import java.util.function.Supplier
 
@@ -46,6 +48,8 @@ public object FutureProtocols {
                 options.localAddress,
                 options.happyEyeballsDelay,
                 options.interleave,
+                options.family,
+                options.allErrors,
             )
         }
 
@@ -68,6 +72,7 @@ public object FutureProtocols {
                     options.reuseAddress,
                     options.reusePort,
                     options.keepAlive,
+                    options.family,
                     startServing = options.startServing,
                     ssl = options.ssl,
                     sslParameters = options.sslParameters,
@@ -121,6 +126,72 @@ public object FutureProtocols {
                     sslShutdownTimeout = options.sslShutdownTimeout,
                     suppressRaggedEofs = options.suppressRaggedEofs,
                     cleanupSocket = options.cleanupSocket,
+                    exceptionHandler = options.kotlinExceptionHandler(),
+                )
+            FutureServer(server, options.executor)
+        }
+
+    /** `loop.create_connection(protocol_factory, sock=sock)`: TLS as a client, with `serverHostname` required. */
+    @JvmStatic
+    @JvmOverloads
+    public fun <P : Protocol> createConnection(
+        protocolFactory: Supplier<P>,
+        sock: SocketChannel,
+        options: StreamOptions = StreamOptions(),
+    ): CompletableFuture<ProtocolConnection<P>> =
+        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
+            io.aiostreams.protocol.createConnection(
+                { protocolFactory.get() },
+                sock,
+                options.ssl,
+                options.serverHostname,
+                options.sslParameters,
+                options.sslHandshakeTimeout,
+                options.sslShutdownTimeout,
+                options.suppressRaggedEofs,
+            )
+        }
+
+    /** `loop.connect_accepted_socket(protocol_factory, sock)`: TLS as the server. */
+    @JvmStatic
+    @JvmOverloads
+    public fun <P : Protocol> connectAcceptedSocket(
+        protocolFactory: Supplier<P>,
+        sock: SocketChannel,
+        options: StreamOptions = StreamOptions(),
+    ): CompletableFuture<ProtocolConnection<P>> =
+        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
+            io.aiostreams.protocol.connectAcceptedSocket(
+                { protocolFactory.get() },
+                sock,
+                options.ssl,
+                options.sslParameters,
+                options.sslHandshakeTimeout,
+                options.sslShutdownTimeout,
+                options.suppressRaggedEofs,
+            )
+        }
+
+    /** `loop.create_server(protocol_factory, sock=sock)`. */
+    @JvmStatic
+    @JvmOverloads
+    public fun createServer(
+        protocolFactory: Supplier<out Protocol>,
+        sock: ServerSocketChannel,
+        options: StreamOptions = StreamOptions(),
+    ): CompletableFuture<FutureServer> =
+        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
+            val server =
+                io.aiostreams.protocol.createServer(
+                    { protocolFactory.get() },
+                    sock,
+                    options.keepAlive,
+                    startServing = options.startServing,
+                    ssl = options.ssl,
+                    sslParameters = options.sslParameters,
+                    sslHandshakeTimeout = options.sslHandshakeTimeout,
+                    sslShutdownTimeout = options.sslShutdownTimeout,
+                    suppressRaggedEofs = options.suppressRaggedEofs,
                     exceptionHandler = options.kotlinExceptionHandler(),
                 )
             FutureServer(server, options.executor)

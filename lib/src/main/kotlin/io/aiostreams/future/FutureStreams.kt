@@ -9,6 +9,8 @@ import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.future.await
 import kotlinx.coroutines.future.future
 import kotlinx.coroutines.withContext
+import java.nio.channels.ServerSocketChannel
+import java.nio.channels.SocketChannel
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.Executor
 
@@ -52,6 +54,8 @@ public object FutureStreams {
                     options.localAddress,
                     options.happyEyeballsDelay,
                     options.interleave,
+                    options.family,
+                    options.allErrors,
                 )
             view(connection, options.executor)
         }
@@ -100,6 +104,7 @@ public object FutureStreams {
                     options.reuseAddress,
                     options.reusePort,
                     options.keepAlive,
+                    options.family,
                     startServing = options.startServing,
                     ssl = options.ssl,
                     sslParameters = options.sslParameters,
@@ -132,6 +137,53 @@ public object FutureStreams {
                     sslShutdownTimeout = options.sslShutdownTimeout,
                     suppressRaggedEofs = options.suppressRaggedEofs,
                     cleanupSocket = options.cleanupSocket,
+                    exceptionHandler = options.kotlinExceptionHandler(),
+                ) { r, w -> run(handler, r, w, options.executor) }
+            FutureServer(server, options.executor)
+        }
+
+    /** `asyncio.open_connection(sock=sock)`: see [io.aiostreams.openConnection] for a `SocketChannel`. */
+    @JvmStatic
+    @JvmOverloads
+    public fun openConnection(
+        sock: SocketChannel,
+        options: StreamOptions = StreamOptions(),
+    ): CompletableFuture<FutureConnection> =
+        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
+            val connection =
+                io.aiostreams.openConnection(
+                    sock,
+                    options.limit,
+                    options.ssl,
+                    options.serverHostname,
+                    options.sslParameters,
+                    options.sslHandshakeTimeout,
+                    options.sslShutdownTimeout,
+                    options.suppressRaggedEofs,
+                )
+            view(connection, options.executor)
+        }
+
+    /** `asyncio.start_server(handler, sock=sock)`: see [io.aiostreams.startServer] for a `ServerSocketChannel`. */
+    @JvmStatic
+    @JvmOverloads
+    public fun startServer(
+        sock: ServerSocketChannel,
+        handler: FutureClientHandler,
+        options: StreamOptions = StreamOptions(),
+    ): CompletableFuture<FutureServer> =
+        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
+            val server =
+                io.aiostreams.startServer(
+                    sock,
+                    options.limit,
+                    options.keepAlive,
+                    startServing = options.startServing,
+                    ssl = options.ssl,
+                    sslParameters = options.sslParameters,
+                    sslHandshakeTimeout = options.sslHandshakeTimeout,
+                    sslShutdownTimeout = options.sslShutdownTimeout,
+                    suppressRaggedEofs = options.suppressRaggedEofs,
                     exceptionHandler = options.kotlinExceptionHandler(),
                 ) { r, w -> run(handler, r, w, options.executor) }
             FutureServer(server, options.executor)

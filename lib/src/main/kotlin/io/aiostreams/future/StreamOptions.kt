@@ -2,6 +2,7 @@ package io.aiostreams.future
 
 import io.aiostreams.DEFAULT_LIMIT
 import java.net.InetSocketAddress
+import java.net.ProtocolFamily
 import java.util.concurrent.Executor
 import java.util.function.Consumer
 import javax.net.ssl.SSLContext
@@ -33,6 +34,8 @@ public class StreamOptions {
     internal var interleave: Int? = null
     internal var startServing: Boolean = true
     internal var cleanupSocket: Boolean = true
+    internal var family: ProtocolFamily? = null
+    internal var allErrors: Boolean = false
     internal var backlog: Int = 100
     internal var reuseAddress: Boolean = true
     internal var reusePort: Boolean = false
@@ -96,6 +99,15 @@ public class StreamOptions {
      * [FutureServer.startServing].
      */
     public fun startServing(startServing: Boolean): StreamOptions = apply { this.startServing = startServing }
+
+    /** Only addresses of this family are tried or listened on (`family=`): `StandardProtocolFamily.INET` or `INET6`. */
+    public fun family(family: ProtocolFamily?): StreamOptions = apply { this.family = family }
+
+    /**
+     * When every connection attempt fails, one `IOException("create_connection failed")` carrying every error as
+     * suppressed (`all_errors=`); false by default.
+     */
+    public fun allErrors(allErrors: Boolean): StreamOptions = apply { this.allErrors = allErrors }
 
     /** Whether a Unix server removes its socket file on close (`cleanup_socket=`, CPython 3.13); true by default. */
     public fun cleanupSocket(cleanupSocket: Boolean): StreamOptions = apply { this.cleanupSocket = cleanupSocket }

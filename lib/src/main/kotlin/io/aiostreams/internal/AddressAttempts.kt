@@ -17,12 +17,13 @@ import kotlin.time.Duration
 /**
  * CPython's `create_connection` address handling: try [resolved] in order (or staggered, RFC 8305 "Happy Eyeballs",
  * when [happyEyeballsDelay] is set, interleaving address families as [interleave] says), and report every failure
- * when all fail. [attempt] connects one address; the first wire it returns wins, and late winners are aborted.
+ * when all fail: as one error ([combined]), or, with [allErrors], every error in one ([everyError]). [attempt] connects one address; the first wire it returns wins, and late winners are aborted.
  */
 internal suspend fun tryAddresses(
     resolved: List<InetAddress>,
     happyEyeballsDelay: Duration?,
     interleave: Int?,
+    allErrors: Boolean,
     attempt: suspend (InetAddress) -> Wire,
 ): Wire {
     if (resolved.isEmpty()) throw IOException("getaddrinfo() returned empty list")
@@ -35,8 +36,12 @@ internal suspend fun tryAddresses(
         } else {
             staggered(ordered, happyEyeballsDelay, attempt, errors)
         }
-    return wire ?: throw combined(errors)
+    return wire ?: throw if (allErrors) everyError(errors) else combined(errors)
 }
+
+/** CPython's `all_errors=True`: `ExceptionGroup('create_connection failed', errors)`, here the errors suppressed. */
+internal fun everyError(errors: List<Throwable>): IOException =
+    IOException("create_connection failed").apply { errors.forEach { addSuppressed(it) } }
 
 private suspend fun sequential(
     addresses: List<InetAddress>,

@@ -1,6 +1,7 @@
 package io.aiostreams.internal
 
 import java.net.InetSocketAddress
+import java.net.ProtocolFamily
 import kotlin.time.Duration
 
 /**
@@ -12,6 +13,10 @@ internal class ConnectOptions(
     val localAddress: InetSocketAddress? = null,
     val happyEyeballsDelay: Duration? = null,
     val interleave: Int? = null,
+    /** Only addresses of this family are tried (`StandardProtocolFamily.INET` or `INET6`); any when null. */
+    val family: ProtocolFamily? = null,
+    /** When every attempt fails, one error carrying all of them, even a single one (CPython's `all_errors=True`). */
+    val allErrors: Boolean = false,
 ) {
     init {
         // 0 is CPython's "no reordering"; a negative count has no meaning.

@@ -10,6 +10,7 @@ import java.net.ProtocolFamily
 import java.net.SocketAddress
 import java.net.StandardProtocolFamily
 import java.net.UnixDomainSocketAddress
+import java.net.UnknownHostException
 import java.nio.channels.SocketChannel
 
 /**
@@ -36,16 +37,51 @@ internal object Connector {
         host: String? = null,
     ): Wire {
         val local = options.localAddress
+        val ofFamily = options.family?.let { wanted -> resolved.filter { familyOf(it) == wanted } } ?: resolved
+        if (ofFamily.isEmpty()) {
+            throw UnknownHostException(
+                "${host ?: resolved}: no address of family ${options.family}",
+            )
+        }
         // Only addresses of the local address's family can be reached from it (CPython filters the same way).
         val candidates =
-            local?.address?.let { bound -> resolved.filter { it.javaClass == bound.javaClass } } ?: resolved
+            local?.address?.let { bound -> ofFamily.filter { it.javaClass == bound.javaClass } }?.ifEmpty { null }
+                ?: ofFamily
         val raw =
-            tryAddresses(candidates.ifEmpty { resolved }, options.happyEyeballsDelay, options.interleave) { address ->
-                val family = if (address is Inet6Address) StandardProtocolFamily.INET6 else StandardProtocolFamily.INET
-                connect(InetSocketAddress(address, port), family, local)
+            tryAddresses(candidates, options.happyEyeballsDelay, options.interleave, options.allErrors) { address ->
+                connect(InetSocketAddress(address, port), familyOf(address), local)
             }
         return raw.closingOnFailure { options.tls?.secure(it, serverSide = false, host, port) ?: it }
     }
+
+    /**
+     * A connected channel a user hands in (CPython's `sock=`): registered with the loop, then TLS when asked, with
+     * `serverHostname` naming the peer. **On failure the channel is closed.**
+     */
+    suspend fun adopt(
+        sock: SocketChannel,
+        options: ConnectOptions,
+    ): Wire {
+        require(options.tls == null || options.tls.serverHostname != null) {
+            "You must set server_hostname when using ssl without a host"
+        }
+        require(sock.isConnected) { "sock is not connected: $sock" }
+        val raw = SocketWire.of(sock)
+        return raw.closingOnFailure { options.tls?.secure(it, serverSide = false) ?: it }
+    }
+
+    /** A channel accepted elsewhere (CPython's `connect_accepted_socket`): TLS as the server when asked. */
+    suspend fun adoptAccepted(
+        sock: SocketChannel,
+        tls: TlsConfig?,
+    ): Wire {
+        require(sock.isConnected) { "sock is not connected: $sock" }
+        val raw = SocketWire.of(sock)
+        return raw.closingOnFailure { tls?.secure(it, serverSide = true) ?: it }
+    }
+
+    fun familyOf(address: InetAddress): ProtocolFamily =
+        if (address is Inet6Address) StandardProtocolFamily.INET6 else StandardProtocolFamily.INET
 
     /** A connection to the Unix socket at [path]. With TLS there is no host: `serverHostname` names the peer. */
     suspend fun unix(

@@ -39,11 +39,19 @@ internal object Listener {
         options: ServeOptions,
     ): List<LoopChannel<ServerSocketChannel>> {
         require(port in 0..65535) { "bind(): port must be 0-65535." }
+        val family = options.family
         val hosts =
             if (host.isNullOrEmpty()) {
-                listOf(null)
+                when (family) {
+                    null -> listOf(null)
+                    StandardProtocolFamily.INET6 -> listOf("::")
+                    else -> listOf("0.0.0.0")
+                }
             } else {
-                withContext(Dispatchers.IO) { InetAddress.getAllByName(host) }.map { it.hostAddress }.distinct()
+                val resolved = withContext(Dispatchers.IO) { InetAddress.getAllByName(host) }
+                val ofFamily = resolved.filter { family == null || Connector.familyOf(it) == family }
+                if (ofFamily.isEmpty()) throw java.net.UnknownHostException("$host: no address of family $family")
+                ofFamily.map { it.hostAddress }.distinct()
             }
         val bound = mutableListOf<LoopChannel<ServerSocketChannel>>()
         try {
@@ -64,7 +72,15 @@ internal object Listener {
         val tries = if (address == null) listOf("::", "0.0.0.0") else listOf(address)
         var failure: Exception? = null
         for (candidate in tries) {
-            val channel = ServerSocketChannel.open()
+            val inet = InetAddress.getByName(candidate)
+            // A socket of the address's own family, as CPython opens one: an IPv4 address gets an IPv4 socket.
+            val channel =
+                try {
+                    ServerSocketChannel.open(Connector.familyOf(inet))
+                } catch (e: Exception) {
+                    failure = e // no IPv6 on this machine, say
+                    continue
+                }
             try {
                 channel.setOption(StandardSocketOptions.SO_REUSEADDR, options.reuseAddress)
                 if (options.reusePort) {
@@ -73,7 +89,7 @@ internal object Listener {
                     }
                     channel.setOption(StandardSocketOptions.SO_REUSEPORT, true)
                 }
-                channel.bind(InetSocketAddress(InetAddress.getByName(candidate), port), options.backlog)
+                channel.bind(InetSocketAddress(inet, port), options.backlog)
                 return LoopChannel.of(channel)
             } catch (e: Exception) {
                 runCatching { channel.close() }
@@ -84,6 +100,12 @@ internal object Listener {
         val e = failure!!
         throw BindException("error while attempting to bind on address ('${address ?: ""}', $port): ${strerror(e)}")
             .apply { initCause(e) }
+    }
+
+    /** A listening channel a user hands in (CPython's `sock=`): it must be bound already. */
+    fun adopt(sock: ServerSocketChannel): LoopChannel<ServerSocketChannel> {
+        require(sock.localAddress != null) { "sock is not bound: $sock" }
+        return LoopChannel.of(sock)
     }
 
     /** Binds the Unix socket [path], removing a stale socket file first. */

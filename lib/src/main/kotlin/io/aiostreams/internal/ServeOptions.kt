@@ -14,4 +14,6 @@ internal class ServeOptions(
     val startServing: Boolean = true,
     /** Called (besides the log) with each failure of a handler or a callback: the loop's exception handler. */
     val exceptionHandler: ((Throwable) -> Unit)? = null,
+    /** Only addresses of this family are listened on (`StandardProtocolFamily.INET` or `INET6`); any when null. */
+    val family: java.net.ProtocolFamily? = null,
 )

@@ -24,6 +24,9 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import java.net.InetAddress
 import java.net.InetSocketAddress
+import java.net.ProtocolFamily
+import java.nio.channels.ServerSocketChannel
+import java.nio.channels.SocketChannel
 import javax.net.ssl.SSLContext
 import javax.net.ssl.SSLParameters
 import kotlin.time.Duration
@@ -35,7 +38,8 @@ import io.ktor.network.sockets.InetSocketAddress as KtorAddress
  * [io.aiostreams.openConnection]; the protocol's [Protocol.connectionMade] has run when this returns.
  *
  * **Python:** `await loop.create_connection(protocol_factory, host, port, ssl=..., server_hostname=...,
- * ssl_handshake_timeout=..., ssl_shutdown_timeout=..., local_addr=..., happy_eyeballs_delay=..., interleave=...)`.
+ * ssl_handshake_timeout=..., ssl_shutdown_timeout=..., local_addr=..., happy_eyeballs_delay=..., interleave=...,
+ * family=..., all_errors=...)`.
  *
  * @throws java.io.IOException as [io.aiostreams.openConnection] does; nothing stays open then, nor when
  *   [protocolFactory] throws.
@@ -53,6 +57,8 @@ public suspend fun <P : Protocol> createConnection(
     localAddress: InetSocketAddress? = null,
     happyEyeballsDelay: Duration? = null,
     interleave: Int? = null,
+    family: ProtocolFamily? = null,
+    allErrors: Boolean = false,
 ): ProtocolConnection<P> {
     val tls = TlsConfig.of(
         ssl,
@@ -62,7 +68,7 @@ public suspend fun <P : Protocol> createConnection(
         sslShutdownTimeout,
         suppressRaggedEofs,
     )
-    val options = ConnectOptions(tls, localAddress, happyEyeballsDelay, interleave)
+    val options = ConnectOptions(tls, localAddress, happyEyeballsDelay, interleave, family, allErrors)
     return served(Connector.tcp(host, port, options), protocolFactory)
 }
 
@@ -117,6 +123,7 @@ public suspend fun createServer(
     reuseAddress: Boolean = true,
     reusePort: Boolean = false,
     keepAlive: Boolean? = null,
+    family: ProtocolFamily? = null,
     startServing: Boolean = true,
     ssl: SSLContext? = null,
     sslParameters: SSLParameters? = null,
@@ -126,7 +133,7 @@ public suspend fun createServer(
     exceptionHandler: ((Throwable) -> Unit)? = null,
 ): Server {
     val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, suppressRaggedEofs)
-    val options = ServeOptions(tls, backlog, reuseAddress, reusePort, keepAlive, startServing, exceptionHandler)
+    val options = ServeOptions(tls, backlog, reuseAddress, reusePort, keepAlive, startServing, exceptionHandler, family)
     return serve(Listener.tcp(host, port, options), options, opener(protocolFactory))
 }
 
@@ -158,14 +165,93 @@ public suspend fun createUnixServer(
     return serveUnix(path, options, opener(protocolFactory), cleanupSocket)
 }
 
+/**
+ * Serves a connected channel you already have (TCP or Unix) with the protocol [protocolFactory] makes; with [ssl],
+ * TLS runs as a client and [serverHostname] is required.
+ *
+ * **Python:** `await loop.create_connection(protocol_factory, sock=sock, ssl=..., server_hostname=...)`.
+ *
+ * @throws IllegalArgumentException `sock is not connected: ...`, `You must set server_hostname when using ssl without
+ *   a host`, or CPython's TLS argument errors.
+ */
+public suspend fun <P : Protocol> createConnection(
+    protocolFactory: () -> P,
+    sock: SocketChannel,
+    ssl: SSLContext? = null,
+    serverHostname: String? = null,
+    sslParameters: SSLParameters? = null,
+    sslHandshakeTimeout: Duration? = null,
+    sslShutdownTimeout: Duration? = null,
+    suppressRaggedEofs: Boolean = true,
+): ProtocolConnection<P> {
+    val tls = TlsConfig.of(
+        ssl,
+        serverHostname,
+        sslParameters,
+        sslHandshakeTimeout,
+        sslShutdownTimeout,
+        suppressRaggedEofs,
+    )
+    return served(Connector.adopt(sock, ConnectOptions(tls)), protocolFactory)
+}
+
+/**
+ * Serves a connection accepted elsewhere (a server of your own, a socket handed over by another process) with the
+ * protocol [protocolFactory] makes; with [ssl], TLS runs **as the server**.
+ *
+ * **Python:** `await loop.connect_accepted_socket(protocol_factory, sock, ssl=..., ssl_handshake_timeout=...,
+ * ssl_shutdown_timeout=...)`.
+ *
+ * @throws IllegalArgumentException `sock is not connected: ...`, or CPython's TLS argument errors.
+ */
+public suspend fun <P : Protocol> connectAcceptedSocket(
+    protocolFactory: () -> P,
+    sock: SocketChannel,
+    ssl: SSLContext? = null,
+    sslParameters: SSLParameters? = null,
+    sslHandshakeTimeout: Duration? = null,
+    sslShutdownTimeout: Duration? = null,
+    suppressRaggedEofs: Boolean = true,
+): ProtocolConnection<P> {
+    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, suppressRaggedEofs)
+    return served(Connector.adoptAccepted(sock, tls), protocolFactory, serverSide = true)
+}
+
+/**
+ * Serves a listening channel you already have (bound, TCP or Unix) with a new protocol per connection, as
+ * [createServer] does.
+ *
+ * **Python:** `await loop.create_server(protocol_factory, sock=sock, ...)` (and `create_unix_server(sock=...)`).
+ *
+ * @throws IllegalArgumentException `sock is not bound: ...`.
+ */
+public suspend fun createServer(
+    protocolFactory: () -> Protocol,
+    sock: ServerSocketChannel,
+    keepAlive: Boolean? = null,
+    startServing: Boolean = true,
+    ssl: SSLContext? = null,
+    sslParameters: SSLParameters? = null,
+    sslHandshakeTimeout: Duration? = null,
+    sslShutdownTimeout: Duration? = null,
+    suppressRaggedEofs: Boolean = true,
+    exceptionHandler: ((Throwable) -> Unit)? = null,
+): Server {
+    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, suppressRaggedEofs)
+    val options =
+        ServeOptions(tls, keepAlive = keepAlive, startServing = startServing, exceptionHandler = exceptionHandler)
+    return serve(listOf(Listener.adopt(sock)), options, opener(protocolFactory))
+}
+
 /** Runs a new protocol on a client [wire]; a factory that throws leaves nothing open. */
 private suspend fun <P : Protocol> served(
     wire: Wire,
     protocolFactory: () -> P,
+    serverSide: Boolean = false,
 ): ProtocolConnection<P> {
     val protocol = wire.closingOnFailure { protocolFactory() }
     // connection_made runs on the loop, as every other callback does.
-    val sink = withContext(Loop.dispatcher) { ProtocolSink.connect(wire, protocol, serverSide = false) }
+    val sink = withContext(Loop.dispatcher) { ProtocolSink.connect(wire, protocol, serverSide) }
     return ProtocolConnection(sink.view, protocol)
 }
 

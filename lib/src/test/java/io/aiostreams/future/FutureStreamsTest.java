@@ -13,6 +13,9 @@ import io.aiostreams.SslContexts;
 import io.aiostreams.testing.TestPki;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -46,6 +49,23 @@ class FutureStreamsTest {
 
     private static int port(FutureServer server) {
         return ((InetSocketAddress) server.getAddresses().get(0)).getPort();
+    }
+
+    @Test
+    void channelsYouAlreadyHaveAreServedAndConnected() throws Exception {
+        ServerSocketChannel listener = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+        FutureServer server = FutureStreams.startServer(listener, FutureStreamsTest::echo, new StreamOptions())
+                .get(WAIT, TimeUnit.SECONDS);
+        assertEquals(List.of(listener), server.getSockets());
+        SocketChannel sock = SocketChannel.open(listener.getLocalAddress());
+        FutureConnection connection = FutureStreams.openConnection(sock).get(WAIT, TimeUnit.SECONDS);
+        connection.getWriter().write(ascii("mine\n"));
+        assertArrayEquals(ascii("mine\n"), connection.getReader().readLine().get(WAIT, TimeUnit.SECONDS));
+        connection.getWriter().close();
+        server.close();
+        server.closeClients();
+        server.waitClosed().get(WAIT, TimeUnit.SECONDS);
+        assertFalse(listener.isOpen());
     }
 
     @Test
