@@ -106,9 +106,34 @@ class DatagramSpec :
             val (unbound, unboundProtocol) = createDatagramEndpoint({
                 UdpCollector()
             }, localAddress = InetSocketAddress("127.0.0.1", 0))
+            // CPython's unconnected transport dies of a sendto() without an address.
             unbound.sendTo("nowhere".ascii())
-            withTimeout(10_000) { unboundProtocol.firstError.await() }.message shouldBe "Destination address required"
-            unbound.abort()
-            withTimeout(10_000) { unboundProtocol.lost.await() } shouldBe null
+            withTimeout(10_000) { unboundProtocol.lost.await() }.shouldBeInstanceOf<IllegalArgumentException>()
+            unbound.isClosing() shouldBe true
+        }
+
+        test("anEndpointNeedsALocalOrARemoteAddress") {
+            shouldThrow<IllegalArgumentException> { createDatagramEndpoint({ UdpCollector() }) }.message shouldBe
+                "unexpected address family"
+        }
+
+        test("zeroLengthDatagramsAreSentAndReceivedAndAConnectedEndpointSaysItCannot") {
+            val (server, serverProtocol) =
+                createDatagramEndpoint({ UdpCollector() }, localAddress = InetSocketAddress("127.0.0.1", 0))
+            val address = server.getExtraInfo("sockname") as InetSocketAddress
+            val (client, clientProtocol) =
+                createDatagramEndpoint({ UdpCollector() }, localAddress = InetSocketAddress("127.0.0.1", 0))
+            client.sendTo(ByteArray(0), address)
+            client.sendTo("after".ascii(), address)
+            withTimeout(10_000) { serverProtocol.datagrams.receive() }.first shouldBe ""
+            withTimeout(10_000) { serverProtocol.datagrams.receive() }.first shouldBe "after"
+            clientProtocol.errors shouldBe emptyList()
+            val (connected, connectedProtocol) = createDatagramEndpoint({ UdpCollector() }, remoteAddress = address)
+            connected.sendTo(ByteArray(0))
+            withTimeout(10_000) { connectedProtocol.firstError.await() }
+                .shouldBeInstanceOf<UnsupportedOperationException>()
+            connected.close()
+            client.close()
+            server.close()
         }
     })

@@ -190,6 +190,39 @@ class ProtocolSpec :
             withTimeout(10_000) { server.waitClosed() }
         }
 
+        test("onlyDataAndEndOfStreamCallbacksAreFatalOthersAreReportedAndTheConnectionGoesOn") {
+            val reported = Collections.synchronizedList(mutableListOf<Throwable>())
+            val made = CompletableDeferred<RecordingProtocol>()
+            val server =
+                createServer({
+                    object : RecordingProtocol() {
+                        override fun connectionMade(transport: Transport) {
+                            super.connectionMade(transport)
+                            transport.setWriteBufferLimits(high = 1, low = 0)
+                            throw IllegalStateException("connectionMade failed")
+                        }
+
+                        override fun pauseWriting() = throw IllegalStateException("pauseWriting failed")
+
+                        override fun dataReceived(data: ByteArray) {
+                            super.dataReceived(data)
+                            // More than the socket takes at once: it queues, writing pauses, and pauseWriting throws.
+                            transport.write(ByteArray(BIG))
+                        }
+                    }.also { made.complete(it) }
+                }, "127.0.0.1", 0, exceptionHandler = { reported += it })
+            val (reader, writer) = openConnection("127.0.0.1", server.tcpPort)
+            writer.write("still here".ascii())
+            withTimeout(30_000) { reader.readExactly(BIG) }.size shouldBe BIG
+            withTimeout(10_000) { while (reported.size < 2) delay(10) }
+            reported.map { it.message }.toSet() shouldBe setOf("connectionMade failed", "pauseWriting failed")
+            made.await().transport.isClosing() shouldBe false
+            writer.close()
+            withTimeout(10_000) { made.await().lost.await() } shouldBe null
+            server.close()
+            withTimeout(10_000) { server.waitClosed() }
+        }
+
         test("waitClosedCountsAConnectionAcceptedBeforeCloseButStillOpening") {
             // The factory runs between accept and the connection's registration: close() lands in that window.
             val inFactory = CountDownLatch(1)
@@ -243,4 +276,8 @@ class ProtocolSpec :
             server.closeClients()
             server.waitClosed()
         }
-    })
+    }) {
+    companion object {
+        const val BIG = 16 * 1024 * 1024
+    }
+}

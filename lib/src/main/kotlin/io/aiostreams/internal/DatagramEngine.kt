@@ -25,6 +25,8 @@ import kotlinx.io.Buffer
 import kotlinx.io.readByteArray
 import org.slf4j.LoggerFactory
 import java.net.SocketAddress
+import java.nio.ByteBuffer
+import java.nio.channels.DatagramChannel
 import io.ktor.network.sockets.InetSocketAddress as KtorInetSocketAddress
 
 /**
@@ -120,7 +122,7 @@ internal class DatagramEngine<S>(
         for (datagram in queue) {
             val size = datagram.packet.let { (it as? Buffer)?.size ?: 0L }
             try {
-                socket.send(datagram)
+                if (size == 0L) sendEmpty(datagram) else socket.send(datagram)
             } catch (e: CancellationException) {
                 throw e
             } catch (e: Exception) {
@@ -130,6 +132,19 @@ internal class DatagramEngine<S>(
         }
         // Closed and drained: the endpoint goes.
         withContext(NonCancellable) { finish(null) }
+    }
+
+    /**
+     * A zero-length datagram, which Ktor's socket refuses ("Buffer is empty"), goes out on the JDK channel itself,
+     * as CPython 3.13+ sends it (gh-113812). A connected JDK channel sends nothing for zero bytes: that is reported,
+     * never dropped silently.
+     */
+    private fun sendEmpty(datagram: Datagram) {
+        val channel = (socket as Selectable).channel as DatagramChannel
+        if (channel.isConnected) {
+            throw UnsupportedOperationException("the JDK cannot send a zero-length datagram on a connected endpoint")
+        }
+        channel.send(ByteBuffer.allocate(0), datagram.address.toJavaAddress())
     }
 
     override fun sendTo(
@@ -143,7 +158,10 @@ internal class DatagramEngine<S>(
         synchronized(lock) {
             if (closing || lost) return
             if (target == null) {
-                callback { protocol.errorReceived(java.net.SocketException("Destination address required")) }
+                // CPython's transport dies of this: "Fatal write error on datagram transport", then connection_lost.
+                val error = IllegalArgumentException("sendto(): an unconnected endpoint needs an address")
+                log.error("Fatal write error on datagram transport", error)
+                finish(error)
                 return
             }
             queued += data.size

@@ -28,7 +28,7 @@ internal class ProtocolSink(
         this.transport = transport
         view = TransportView(transport)
         check(Loop.inLoop()) { "connection_made() runs on the event loop" }
-        callNow("connection_made") { protocol.connectionMade(view) }
+        callNow("connection_made", fatal = false) { protocol.connectionMade(view) }
     }
 
     /**
@@ -38,10 +38,15 @@ internal class ProtocolSink(
     private fun callback(
         name: String,
         block: () -> Unit,
-    ) = Loop.run { callNow(name, block) }
+    ) = Loop.run { callNow(name, fatal = false, block) }
 
+    /**
+     * CPython's rule: a failing `data_received` or `eof_received` is fatal (reported, and the connection is lost with
+     * the exception); any other failing callback is reported and the connection goes on.
+     */
     private inline fun callNow(
         name: String,
+        fatal: Boolean = true,
         block: () -> Unit,
     ) {
         synchronized(lock) {
@@ -49,8 +54,12 @@ internal class ProtocolSink(
             try {
                 block()
             } catch (e: Throwable) {
-                report(ReportedFailure("Fatal error: protocol.$name() call failed.", e))
-                transport.fail(e)
+                if (fatal) {
+                    report(ReportedFailure("Fatal error: protocol.$name() call failed.", e))
+                    transport.fail(e)
+                } else {
+                    report(ReportedFailure("protocol.$name() failed", e))
+                }
             }
         }
     }

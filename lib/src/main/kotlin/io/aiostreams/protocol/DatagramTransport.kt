@@ -15,7 +15,8 @@ public interface DatagramTransport {
     /**
      * Queues one datagram to [address], or to the remote address of a connected endpoint when [address] is `null`.
      * **Dropped once the endpoint is closing.** A failure to send is reported to
-     * [DatagramProtocol.errorReceived].
+     * [DatagramProtocol.errorReceived]. **On an unconnected endpoint, no address is fatal**, as in CPython: the endpoint
+     * is lost and [DatagramProtocol.connectionLost] gets an `IllegalArgumentException`.
      *
      * **Python:** `sendto(data, addr=None)`.
      *

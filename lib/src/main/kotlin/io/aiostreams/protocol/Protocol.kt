@@ -18,8 +18,10 @@ package io.aiostreams.protocol
  * callbacks it causes ([pauseWriting], say) on the loop soon after.
  *
  * ### Failures
- * **A callback that throws is reported** (SLF4J logger `io.aiostreams.Server`, CPython's `Fatal error: protocol...`
- * message) **and its connection is aborted**; [connectionLost] then receives that exception.
+ * **A callback that throws is reported** (SLF4J logger `io.aiostreams.Server`, and a server's exception handler).
+ * **When it was [dataReceived] or [eofReceived], the connection is also aborted** (CPython's `Fatal error:
+ * protocol.data_received() call failed.`), and [connectionLost] receives that exception; any other failing callback
+ * ([connectionMade], [pauseWriting], [resumeWriting]) is reported and the connection goes on, as in CPython.
  *
  * **Python:** `asyncio.Protocol` (with `BaseProtocol`'s `pause_writing` / `resume_writing`), on one loop per process.
  */

@@ -269,15 +269,17 @@ private fun opener(protocolFactory: () -> Protocol) =
     }
 
 /**
- * Opens a UDP endpoint served by the protocol [protocolFactory] makes: bound to [localAddress] (any free port on
- * every interface when `null`), and connected to [remoteAddress] when given (then only its datagrams arrive, and
- * `sendTo(data)` needs no address).
+ * Opens a UDP endpoint served by the protocol [protocolFactory] makes: bound to [localAddress] (a free port chosen
+ * by the system when only [remoteAddress] is given), and connected to [remoteAddress] when given (then only its
+ * datagrams arrive, and `sendTo(data)` needs no address). **At least one of the two is required.** Zero-length
+ * datagrams are sent and received, as in CPython 3.13+.
  *
  * **Python:** `await loop.create_datagram_endpoint(protocol_factory, local_addr=..., remote_addr=...,
  * reuse_port=..., allow_broadcast=...)`; `reuseAddress` is kept for symmetry (CPython removed `reuse_address` for
  * UDP in 3.11 because of its security problems, and so it is false by default here).
  *
  * @throws java.net.BindException when [localAddress] is taken.
+ * @throws IllegalArgumentException `unexpected address family` when neither address is given, as CPython.
  */
 public suspend fun <P : DatagramProtocol> createDatagramEndpoint(
     protocolFactory: () -> P,
@@ -287,6 +289,7 @@ public suspend fun <P : DatagramProtocol> createDatagramEndpoint(
     reusePort: Boolean = false,
     allowBroadcast: Boolean = false,
 ): DatagramEndpoint<P> {
+    require(localAddress != null || remoteAddress != null) { "unexpected address family" }
     val local = localAddress?.let { KtorAddress(it.hostString, it.port) }
     val configure: SocketOptions.UDPSocketOptions.() -> Unit = {
         this.reuseAddress = reuseAddress
