@@ -12,9 +12,11 @@ import org.slf4j.LoggerFactory
  * connection with its exception.
  */
 internal class ProtocolSink(
-    private val protocol: Protocol,
+    /** Receives every callback; replaced by `Transport.setProtocol`. */
+    @Volatile override var protocol: Protocol,
     private val report: (Throwable) -> Unit = { e -> log.error(e.message, e.cause) },
-) : InboundSink {
+) : InboundSink,
+    ProtocolSlot {
     private val lock = Any()
     private var lostDelivered = false
     private lateinit var transport: StreamTransport
@@ -26,7 +28,7 @@ internal class ProtocolSink(
     /** Binds the transport and runs [Protocol.connectionMade]; call on the loop, before the transport starts pumping. */
     fun open(transport: StreamTransport) {
         this.transport = transport
-        view = TransportView(transport)
+        view = TransportView(transport, this)
         check(Loop.inLoop()) { "connection_made() runs on the event loop" }
         callNow("connection_made", fatal = false) { protocol.connectionMade(view) }
     }

@@ -12,6 +12,7 @@ import kotlinx.coroutines.isActive
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import kotlinx.io.Buffer
+import kotlinx.io.readByteArray
 
 /**
  * A transport's reading side (CPython's `_read_ready` with `pause_reading()` / `resume_reading()`): one coroutine
@@ -56,6 +57,9 @@ internal class ReadPump(
     fun cancel() = job.cancel()
 
     suspend fun cancelAndJoin() = job.cancelAndJoin()
+
+    /** Removes and returns bytes held while paused (for `startTls`, after the pump has stopped). */
+    fun takeHeld(): ByteArray = held.readByteArray()
 
     /**
      * Bytes a wire delivered after reading was paused (the pump was already waiting in the wire when the pause came):

@@ -308,7 +308,8 @@ internal class StreamTransport(
         while (writeBufferSize() > 0) flushed.receive()
         reading.cancelAndJoin()
         writePump.cancelAndJoin()
-        val early = sink.takeBuffered()
+        // What the sink holds came first, then what the stopped pump held back while paused.
+        val early = sink.takeBuffered() + reading.takeHeld()
         val secured =
             try {
                 secure(wire, early)
@@ -318,6 +319,8 @@ internal class StreamTransport(
             }
         wire = secured
         synchronized(lock) { buffer = WriteBuffer(secured.tls) }
+        // The TLS connection reads from the start, as CPython's new SSL transport does, paused before or not.
+        reading.resume()
         reading.launch(secured)
         writePump = launchWritePump(CoroutineStart.DEFAULT)
     }

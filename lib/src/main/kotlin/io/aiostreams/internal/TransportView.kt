@@ -1,5 +1,6 @@
 package io.aiostreams.internal
 
+import io.aiostreams.protocol.Protocol
 import io.aiostreams.protocol.Transport
 
 /**
@@ -7,47 +8,57 @@ import io.aiostreams.protocol.Transport
  * `StreamWriter.transport` gives (CPython's `writer.transport`).
  */
 internal class TransportView(
-    private val transport: StreamTransport,
+    /** The connection; `startTls` for protocols upgrades it in place. */
+    val core: StreamTransport,
+    /** Where a protocol connection's callbacks go; null for a stream connection. */
+    private val sink: ProtocolSlot? = null,
 ) : Transport {
     override fun write(data: ByteArray) {
-        transport.write(data, "write")
+        core.write(data, "write")
     }
 
     override fun writeLines(lines: Iterable<ByteArray>) {
-        transport.write(joined(lines), "writelines")
+        core.write(joined(lines), "writelines")
     }
 
-    override fun writeEof() = transport.writeEof()
+    override fun writeEof() = core.writeEof()
 
-    override fun canWriteEof(): Boolean = transport.canWriteEof
+    override fun canWriteEof(): Boolean = core.canWriteEof
 
-    override fun close() = transport.close()
+    override fun close() = core.close()
 
-    override fun abort() = transport.abort()
+    override fun abort() = core.abort()
 
-    override fun isClosing(): Boolean = transport.isClosing()
+    override fun isClosing(): Boolean = core.isClosing()
 
     override fun getExtraInfo(
         name: String,
         default: Any?,
-    ): Any? = if (transport.hasExtraInfo(name)) transport.extraInfo(name) else default
+    ): Any? = if (core.hasExtraInfo(name)) core.extraInfo(name) else default
 
-    override fun pauseReading() = transport.pauseReading()
+    override fun pauseReading() = core.pauseReading()
 
-    override fun resumeReading() = transport.resumeReading()
+    override fun resumeReading() = core.resumeReading()
 
-    override fun isReading(): Boolean = transport.isReading()
+    override fun isReading(): Boolean = core.isReading()
 
-    override fun getWriteBufferSize(): Long = transport.writeBufferSize()
+    override fun getWriteBufferSize(): Long = core.writeBufferSize()
 
     override fun setWriteBufferLimits(
         high: Int?,
         low: Int?,
-    ) = transport.setWriteBufferLimits(high, low)
+    ) = core.setWriteBufferLimits(high, low)
 
-    override fun getWriteBufferLimits(): IntArray = transport.writeBufferLimits()
+    override fun getWriteBufferLimits(): IntArray = core.writeBufferLimits()
 
-    override fun toString(): String = "<Transport ${transport.extraInfo("peername") ?: ""}>"
+    fun getProtocol(): Protocol? = sink?.protocol
+
+    fun setProtocol(protocol: Protocol) {
+        val target = sink ?: throw UnsupportedOperationException("a stream connection's protocol is its reader")
+        target.protocol = protocol
+    }
+
+    override fun toString(): String = "<Transport ${core.extraInfo("peername") ?: ""}>"
 
     companion object {
         /** `writelines()`: every array of [lines], in order, as one write. */

@@ -13,6 +13,7 @@ import io.aiostreams.internal.ReportedFailure
 import io.aiostreams.internal.ServeOptions
 import io.aiostreams.internal.ServerCore
 import io.aiostreams.internal.TlsConfig
+import io.aiostreams.internal.TransportView
 import io.aiostreams.internal.Wire
 import io.aiostreams.internal.closingOnFailure
 import io.aiostreams.serve
@@ -241,6 +242,76 @@ public suspend fun createServer(
     val options =
         ServeOptions(tls, keepAlive = keepAlive, startServing = startServing, exceptionHandler = exceptionHandler)
     return serve(listOf(Listener.adopt(sock)), options, opener(protocolFactory))
+}
+
+/**
+ * The protocol this transport delivers to; `null` on a stream connection (`StreamWriter.transport`), whose reader
+ * takes the data.
+ *
+ * **Python:** `transport.get_protocol()`.
+ *
+ * @throws IllegalArgumentException for a transport this library did not make.
+ */
+public fun Transport.getProtocol(): Protocol? = view(this).getProtocol()
+
+/**
+ * Makes [protocol] receive every callback of this transport from now on; [Protocol.connectionMade] is not called on
+ * it.
+ *
+ * **Python:** `transport.set_protocol(protocol)`.
+ *
+ * @throws UnsupportedOperationException on a stream connection, whose reader is its protocol.
+ * @throws IllegalArgumentException for a transport this library did not make.
+ */
+public fun Transport.setProtocol(protocol: Protocol): Unit = view(this).setProtocol(protocol)
+
+private fun view(transport: Transport): TransportView =
+    transport as? TransportView ?: throw IllegalArgumentException("not a transport of aiostreams: $transport")
+
+/**
+ * Upgrades an open plain connection to TLS (STARTTLS) for the callback layer, once what was written is sent: runs the
+ * handshake as the server when [serverSide], else as a client of [serverHostname] (without one, the chain is
+ * verified but no host name), then makes [protocol] the connection's protocol. Bytes the connection read but did not
+ * deliver yet are handed to TLS, and reading goes on under TLS even if it was paused. **Returns the transport to use
+ * from now on**; a failed or timed-out handshake aborts the connection and throws.
+ *
+ * A server that answers a STARTTLS request and then calls this from a coroutine should call
+ * [Transport.pauseReading] before answering: the peer's first TLS bytes then wait for the handshake instead of
+ * reaching the old protocol's [Protocol.dataReceived] (the same race exists in CPython).
+ *
+ * **Python:** `await loop.start_tls(transport, protocol, sslcontext, server_side=False, server_hostname=None,
+ * ssl_handshake_timeout=None, ssl_shutdown_timeout=None)`.
+ *
+ * @throws IllegalArgumentException for a transport this library did not make, or CPython's TLS argument errors.
+ * @throws IllegalStateException when the connection already speaks TLS or is closing.
+ */
+public suspend fun startTls(
+    transport: Transport,
+    protocol: Protocol,
+    sslContext: SSLContext,
+    serverSide: Boolean = false,
+    serverHostname: String? = null,
+    sslParameters: SSLParameters? = null,
+    sslHandshakeTimeout: Duration? = null,
+    sslShutdownTimeout: Duration? = null,
+    suppressRaggedEofs: Boolean = true,
+): Transport {
+    val view =
+        transport as? TransportView ?: throw IllegalArgumentException("not a transport of aiostreams: $transport")
+    val config =
+        TlsConfig.of(
+            sslContext,
+            serverHostname,
+            sslParameters,
+            sslHandshakeTimeout,
+            sslShutdownTimeout,
+            suppressRaggedEofs,
+        )!!
+    view.core.upgrade { raw, early ->
+        // The new protocol is in place before the first decrypted byte is delivered.
+        config.secure(raw, serverSide, serverHostname, 0, early).also { view.setProtocol(protocol) }
+    }
+    return view
 }
 
 /** Runs a new protocol on a client [wire]; a factory that throws leaves nothing open. */

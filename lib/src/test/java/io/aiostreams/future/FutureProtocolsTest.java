@@ -90,8 +90,6 @@ class FutureProtocolsTest {
         FutureServer server =
                 FutureProtocols.createUnixServer(EchoProtocol::new, path, serverOptions).get(WAIT, TimeUnit.SECONDS);
         assertFalse(server.isServing());
-        server.startServing().get(WAIT, TimeUnit.SECONDS);
-        assertTrue(server.isServing());
         ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "java-side"));
         try {
             StreamOptions clientOptions = new StreamOptions()
@@ -100,8 +98,11 @@ class FutureProtocolsTest {
                     .executor(executor);
             CompletableFuture<ProtocolConnection<Collector>> opening =
                     FutureProtocols.createUnixConnection(Collector::new, path, clientOptions);
-            // The handshake has to be waited for, so the future completes on the executor given.
+            // The handshake has to be waited for (the server accepts only from now on), so the future completes on the
+            // executor given.
             CompletableFuture<String> completedOn = opening.thenApply(c -> Thread.currentThread().getName());
+            server.startServing().get(WAIT, TimeUnit.SECONDS);
+            assertTrue(server.isServing());
             ProtocolConnection<Collector> connection = opening.get(WAIT, TimeUnit.SECONDS);
             // (Under the coroutines debug agent a thread's name also names the coroutine it runs.)
             String thread = completedOn.get(WAIT, TimeUnit.SECONDS);
