@@ -31,6 +31,7 @@ class LayeringSpec :
                     "io.aiostreams.IncompleteReadError",
                     "io.aiostreams.LimitOverrunError",
                     "io.aiostreams.protocol.Protocol",
+                    "io.aiostreams.protocol.BufferedProtocol",
                     "io.aiostreams.protocol.Transport",
                     "io.aiostreams.protocol.DatagramProtocol",
                     "io.aiostreams.protocol.DatagramTransport",

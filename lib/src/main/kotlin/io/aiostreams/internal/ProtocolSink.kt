@@ -1,10 +1,13 @@
 package io.aiostreams.internal
 
+import io.aiostreams.protocol.BufferedProtocol
 import io.aiostreams.protocol.Protocol
 import io.aiostreams.protocol.Transport
 import kotlinx.io.Buffer
+import kotlinx.io.readAtMostTo
 import kotlinx.io.readByteArray
 import org.slf4j.LoggerFactory
+import java.nio.ByteBuffer
 
 /**
  * Delivers a [StreamTransport]'s events to a [Protocol] on the loop's thread, one at a time across every connection
@@ -74,8 +77,45 @@ internal class ProtocolSink(
         buffer: Buffer,
         max: Long,
     ) {
-        val data = buffer.readByteArray(minOf(max, buffer.size).toInt())
+        val take = minOf(max, buffer.size)
+        val receiver = protocol
+        if (receiver is BufferedProtocol) {
+            feedBuffered(receiver, buffer, take)
+            return
+        }
+        val data = buffer.readByteArray(take.toInt())
         callNow("data_received") { protocol.dataReceived(data) }
+    }
+
+    /** CPython's buffered delivery: get_buffer, copy what fits, buffer_updated, until [count] bytes are delivered. */
+    private fun feedBuffered(
+        receiver: BufferedProtocol,
+        buffer: Buffer,
+        count: Long,
+    ) {
+        var left = count
+        while (left > 0) {
+            var target: ByteBuffer? = null
+            callNow("get_buffer") {
+                val given = receiver.getBuffer(left.coerceAtMost(Int.MAX_VALUE.toLong()).toInt())
+                check(given.hasRemaining()) { "get_buffer() returned an empty buffer" }
+                target = given
+            }
+            val into = target ?: break // failed: the connection is being lost
+            val room = into.remaining()
+            if (room > left) into.limit(into.position() + left.toInt())
+            val n = buffer.readAtMostTo(into)
+            if (room > left) into.limit(into.position() - n + room)
+            left -= n
+            var updated = false
+            callNow("buffer_updated") {
+                receiver.bufferUpdated(n)
+                updated = true
+            }
+            if (!updated) break
+        }
+        // Whatever a failed protocol did not take is consumed all the same: the transport delivers it exactly once.
+        if (left > 0) buffer.skip(left)
     }
 
     /** Called by the read pump, which runs on the loop for protocols: the answer is needed at once. */

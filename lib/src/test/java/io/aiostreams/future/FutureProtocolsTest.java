@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -90,7 +91,17 @@ class FutureProtocolsTest {
         FutureServer server =
                 FutureProtocols.createUnixServer(EchoProtocol::new, path, serverOptions).get(WAIT, TimeUnit.SECONDS);
         assertFalse(server.isServing());
-        ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "java-side"));
+        // An executor whose thread starts only when told to: nothing the connection resumes on it can finish before
+        // the test has attached to its future.
+        CountDownLatch gate = new CountDownLatch(1);
+        ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(() -> {
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                return;
+            }
+            r.run();
+        }, "java-side"));
         try {
             StreamOptions clientOptions = new StreamOptions()
                     .ssl(SslContexts.clientContext(TestPki.INSTANCE.getCaCert()))
@@ -100,12 +111,17 @@ class FutureProtocolsTest {
                     FutureProtocols.createUnixConnection(Collector::new, path, clientOptions);
             // The handshake has to be waited for (the server accepts only from now on), so the future completes on the
             // executor given.
+            boolean doneEarly = opening.isDone();
             CompletableFuture<String> completedOn = opening.thenApply(c -> Thread.currentThread().getName());
+            gate.countDown();
             server.startServing().get(WAIT, TimeUnit.SECONDS);
             assertTrue(server.isServing());
-            ProtocolConnection<Collector> connection = opening.get(WAIT, TimeUnit.SECONDS);
+            // completedOn first: a thread blocked in opening.get() may run opening's dependents itself (the JDK's
+            // CompletableFuture helps), which would hide the thread that completed it.
             // (Under the coroutines debug agent a thread's name also names the coroutine it runs.)
             String thread = completedOn.get(WAIT, TimeUnit.SECONDS);
+            ProtocolConnection<Collector> connection = opening.get(WAIT, TimeUnit.SECONDS);
+            assertFalse(doneEarly);
             assertTrue(thread.startsWith("java-side"), thread);
             assertNotNull(connection.getTransport().getExtraInfo("sslcontext", null));
             connection.getTransport().write("over tls".getBytes(US_ASCII));
