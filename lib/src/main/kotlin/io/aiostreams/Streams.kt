@@ -326,7 +326,7 @@ public suspend fun startUnixServer(
     return serveUnix(path, options, streamHandler(limit, handler), cleanupSocket)
 }
 
-private fun checkLimit(limit: Int) = require(limit > 0) { "Limit cannot be <= 0" }
+internal fun checkLimit(limit: Int) = require(limit > 0) { "Limit cannot be <= 0" }
 
 /** A running server on bound [listeners]: the one place a [Server] is made, for streams and protocols alike. */
 internal fun serve(
@@ -366,7 +366,7 @@ internal fun connectionOf(
 }
 
 /** The streams API's connections: each runs [handler] with its reader and writer (CPython's `start_server`). */
-private fun streamHandler(
+internal fun streamHandler(
     limit: Int,
     handler: suspend (StreamReader, StreamWriter) -> Unit,
 ) = ServerCore.ConnectionOpener { wire, scope, report ->

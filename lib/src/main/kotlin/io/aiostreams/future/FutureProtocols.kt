@@ -1,9 +1,20 @@
 package io.aiostreams.future
 
+import io.aiostreams.Server
+import io.aiostreams.internal.ConnectOptions
+import io.aiostreams.internal.Connector
+import io.aiostreams.internal.Listener
+import io.aiostreams.internal.ServeOptions
+import io.aiostreams.internal.ServerCore
+import io.aiostreams.internal.Wire
 import io.aiostreams.protocol.DatagramEndpoint
 import io.aiostreams.protocol.DatagramProtocol
 import io.aiostreams.protocol.Protocol
 import io.aiostreams.protocol.ProtocolConnection
+import io.aiostreams.protocol.opener
+import io.aiostreams.protocol.served
+import io.aiostreams.serve
+import io.aiostreams.serveUnix
 import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.future.future
 import java.net.InetSocketAddress
@@ -34,23 +45,38 @@ public object FutureProtocols {
         port: Int,
         options: StreamOptions = StreamOptions(),
     ): CompletableFuture<ProtocolConnection<P>> =
-        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
-            io.aiostreams.protocol.createConnection(
-                { protocolFactory.get() },
-                host,
-                port,
-                options.ssl,
-                options.serverHostname,
-                options.sslParameters,
-                options.sslHandshakeTimeout,
-                options.sslShutdownTimeout,
-                options.suppressRaggedEofs,
-                options.localAddress,
-                options.happyEyeballsDelay,
-                options.interleave,
-                options.family,
-                options.allErrors,
-            )
+        connect(protocolFactory, options) { Connector.tcp(host, port, options.connectOptions()) }
+
+    /** `loop.create_unix_connection(protocol_factory, path)`; TLS as for [createConnection]. */
+    @JvmStatic
+    @JvmOverloads
+    public fun <P : Protocol> createUnixConnection(
+        protocolFactory: Supplier<P>,
+        path: String,
+        options: StreamOptions = StreamOptions(),
+    ): CompletableFuture<ProtocolConnection<P>> =
+        connect(protocolFactory, options) { Connector.unix(path, ConnectOptions(options.tls(client = true))) }
+
+    /** `loop.create_connection(protocol_factory, sock=sock)`: TLS as a client, with `serverHostname` required. */
+    @JvmStatic
+    @JvmOverloads
+    public fun <P : Protocol> createConnection(
+        protocolFactory: Supplier<P>,
+        sock: SocketChannel,
+        options: StreamOptions = StreamOptions(),
+    ): CompletableFuture<ProtocolConnection<P>> =
+        connect(protocolFactory, options) { Connector.adopt(sock, ConnectOptions(options.tls(client = true))) }
+
+    /** `loop.connect_accepted_socket(protocol_factory, sock)`: TLS as the server. */
+    @JvmStatic
+    @JvmOverloads
+    public fun <P : Protocol> connectAcceptedSocket(
+        protocolFactory: Supplier<P>,
+        sock: SocketChannel,
+        options: StreamOptions = StreamOptions(),
+    ): CompletableFuture<ProtocolConnection<P>> =
+        connect(protocolFactory, options, serverSide = true) {
+            Connector.adoptAccepted(sock, options.tls(client = false))
         }
 
     /** `loop.create_server(protocol_factory, host, port)`. */
@@ -62,47 +88,8 @@ public object FutureProtocols {
         port: Int,
         options: StreamOptions = StreamOptions(),
     ): CompletableFuture<FutureServer> =
-        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
-            val server =
-                io.aiostreams.protocol.createServer(
-                    { protocolFactory.get() },
-                    host,
-                    port,
-                    options.backlog,
-                    options.reuseAddress,
-                    options.reusePort,
-                    options.keepAlive,
-                    options.family,
-                    startServing = options.startServing,
-                    ssl = options.ssl,
-                    sslParameters = options.sslParameters,
-                    sslHandshakeTimeout = options.sslHandshakeTimeout,
-                    sslShutdownTimeout = options.sslShutdownTimeout,
-                    suppressRaggedEofs = options.suppressRaggedEofs,
-                    exceptionHandler = options.kotlinExceptionHandler(),
-                )
-            FutureServer(server, options.executor)
-        }
-
-    /** `loop.create_unix_connection(protocol_factory, path)`; TLS as for [createConnection]. */
-    @JvmStatic
-    @JvmOverloads
-    public fun <P : Protocol> createUnixConnection(
-        protocolFactory: Supplier<P>,
-        path: String,
-        options: StreamOptions = StreamOptions(),
-    ): CompletableFuture<ProtocolConnection<P>> =
-        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
-            io.aiostreams.protocol.createUnixConnection(
-                { protocolFactory.get() },
-                path,
-                options.ssl,
-                options.serverHostname,
-                options.sslParameters,
-                options.sslHandshakeTimeout,
-                options.sslShutdownTimeout,
-                options.suppressRaggedEofs,
-            )
+        listen(protocolFactory, options) { serveOptions, opener ->
+            serve(Listener.tcp(host, port, serveOptions), serveOptions, opener)
         }
 
     /** `loop.create_unix_server(protocol_factory, path)`; TLS and server options as for [createServer]. */
@@ -113,63 +100,8 @@ public object FutureProtocols {
         path: String,
         options: StreamOptions = StreamOptions(),
     ): CompletableFuture<FutureServer> =
-        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
-            val server =
-                io.aiostreams.protocol.createUnixServer(
-                    { protocolFactory.get() },
-                    path,
-                    options.backlog,
-                    startServing = options.startServing,
-                    ssl = options.ssl,
-                    sslParameters = options.sslParameters,
-                    sslHandshakeTimeout = options.sslHandshakeTimeout,
-                    sslShutdownTimeout = options.sslShutdownTimeout,
-                    suppressRaggedEofs = options.suppressRaggedEofs,
-                    cleanupSocket = options.cleanupSocket,
-                    exceptionHandler = options.kotlinExceptionHandler(),
-                )
-            FutureServer(server, options.executor)
-        }
-
-    /** `loop.create_connection(protocol_factory, sock=sock)`: TLS as a client, with `serverHostname` required. */
-    @JvmStatic
-    @JvmOverloads
-    public fun <P : Protocol> createConnection(
-        protocolFactory: Supplier<P>,
-        sock: SocketChannel,
-        options: StreamOptions = StreamOptions(),
-    ): CompletableFuture<ProtocolConnection<P>> =
-        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
-            io.aiostreams.protocol.createConnection(
-                { protocolFactory.get() },
-                sock,
-                options.ssl,
-                options.serverHostname,
-                options.sslParameters,
-                options.sslHandshakeTimeout,
-                options.sslShutdownTimeout,
-                options.suppressRaggedEofs,
-            )
-        }
-
-    /** `loop.connect_accepted_socket(protocol_factory, sock)`: TLS as the server. */
-    @JvmStatic
-    @JvmOverloads
-    public fun <P : Protocol> connectAcceptedSocket(
-        protocolFactory: Supplier<P>,
-        sock: SocketChannel,
-        options: StreamOptions = StreamOptions(),
-    ): CompletableFuture<ProtocolConnection<P>> =
-        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
-            io.aiostreams.protocol.connectAcceptedSocket(
-                { protocolFactory.get() },
-                sock,
-                options.ssl,
-                options.sslParameters,
-                options.sslHandshakeTimeout,
-                options.sslShutdownTimeout,
-                options.suppressRaggedEofs,
-            )
+        listen(protocolFactory, options) { serveOptions, opener ->
+            serveUnix(path, serveOptions, opener, options.cleanupSocket)
         }
 
     /** `loop.create_server(protocol_factory, sock=sock)`. */
@@ -180,21 +112,29 @@ public object FutureProtocols {
         sock: ServerSocketChannel,
         options: StreamOptions = StreamOptions(),
     ): CompletableFuture<FutureServer> =
+        listen(protocolFactory, options) { serveOptions, opener ->
+            serve(listOf(Listener.adopt(sock)), serveOptions, opener)
+        }
+
+    /** Every client call: options checked first, then the connector's wire served by a new protocol. */
+    private fun <P : Protocol> connect(
+        protocolFactory: Supplier<P>,
+        options: StreamOptions,
+        serverSide: Boolean = false,
+        open: suspend () -> Wire,
+    ): CompletableFuture<ProtocolConnection<P>> =
         futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
-            val server =
-                io.aiostreams.protocol.createServer(
-                    { protocolFactory.get() },
-                    sock,
-                    options.keepAlive,
-                    startServing = options.startServing,
-                    ssl = options.ssl,
-                    sslParameters = options.sslParameters,
-                    sslHandshakeTimeout = options.sslHandshakeTimeout,
-                    sslShutdownTimeout = options.sslShutdownTimeout,
-                    suppressRaggedEofs = options.suppressRaggedEofs,
-                    exceptionHandler = options.kotlinExceptionHandler(),
-                )
-            FutureServer(server, options.executor)
+            served(open(), { protocolFactory.get() }, serverSide)
+        }
+
+    /** Every server call: options checked first, then the listener serving a new protocol per connection. */
+    private fun listen(
+        protocolFactory: Supplier<out Protocol>,
+        options: StreamOptions,
+        bind: suspend (ServeOptions, ServerCore.ConnectionOpener) -> Server,
+    ): CompletableFuture<FutureServer> =
+        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
+            FutureServer(bind(options.serveOptions(), opener { protocolFactory.get() }), options.executor)
         }
 
     /** `loop.create_datagram_endpoint(protocol_factory, local_addr, remote_addr)`; either address may be `null`. */

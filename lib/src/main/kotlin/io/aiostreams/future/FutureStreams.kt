@@ -1,8 +1,20 @@
 package io.aiostreams.future
 
 import io.aiostreams.Connection
+import io.aiostreams.Server
 import io.aiostreams.StreamReader
 import io.aiostreams.StreamWriter
+import io.aiostreams.checkLimit
+import io.aiostreams.connectionOf
+import io.aiostreams.internal.ConnectOptions
+import io.aiostreams.internal.Connector
+import io.aiostreams.internal.Listener
+import io.aiostreams.internal.ServeOptions
+import io.aiostreams.internal.ServerCore
+import io.aiostreams.internal.Wire
+import io.aiostreams.serve
+import io.aiostreams.serveUnix
+import io.aiostreams.streamHandler
 import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.asCoroutineDispatcher
@@ -38,27 +50,7 @@ public object FutureStreams {
         host: String,
         port: Int,
         options: StreamOptions = StreamOptions(),
-    ): CompletableFuture<FutureConnection> =
-        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
-            val connection =
-                io.aiostreams.openConnection(
-                    host,
-                    port,
-                    options.limit,
-                    options.ssl,
-                    options.serverHostname,
-                    options.sslParameters,
-                    options.sslHandshakeTimeout,
-                    options.sslShutdownTimeout,
-                    options.suppressRaggedEofs,
-                    options.localAddress,
-                    options.happyEyeballsDelay,
-                    options.interleave,
-                    options.family,
-                    options.allErrors,
-                )
-            view(connection, options.executor)
-        }
+    ): CompletableFuture<FutureConnection> = connect(options) { Connector.tcp(host, port, options.connectOptions()) }
 
     /** `asyncio.open_unix_connection(path)`: see [io.aiostreams.openUnixConnection]. */
     @JvmStatic
@@ -67,20 +59,16 @@ public object FutureStreams {
         path: String,
         options: StreamOptions = StreamOptions(),
     ): CompletableFuture<FutureConnection> =
-        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
-            val connection =
-                io.aiostreams.openUnixConnection(
-                    path,
-                    options.limit,
-                    options.ssl,
-                    options.serverHostname,
-                    options.sslParameters,
-                    options.sslHandshakeTimeout,
-                    options.sslShutdownTimeout,
-                    options.suppressRaggedEofs,
-                )
-            view(connection, options.executor)
-        }
+        connect(options) { Connector.unix(path, ConnectOptions(options.tls(client = true))) }
+
+    /** `asyncio.open_connection(sock=sock)`: see [io.aiostreams.openConnection] for a `SocketChannel`. */
+    @JvmStatic
+    @JvmOverloads
+    public fun openConnection(
+        sock: SocketChannel,
+        options: StreamOptions = StreamOptions(),
+    ): CompletableFuture<FutureConnection> =
+        connect(options) { Connector.adopt(sock, ConnectOptions(options.tls(client = true))) }
 
     /**
      * `asyncio.start_server(handler, host, port)`: see [io.aiostreams.startServer] and [FutureClientHandler] for what
@@ -94,26 +82,8 @@ public object FutureStreams {
         handler: FutureClientHandler,
         options: StreamOptions = StreamOptions(),
     ): CompletableFuture<FutureServer> =
-        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
-            val server =
-                io.aiostreams.startServer(
-                    host,
-                    port,
-                    options.limit,
-                    options.backlog,
-                    options.reuseAddress,
-                    options.reusePort,
-                    options.keepAlive,
-                    options.family,
-                    startServing = options.startServing,
-                    ssl = options.ssl,
-                    sslParameters = options.sslParameters,
-                    sslHandshakeTimeout = options.sslHandshakeTimeout,
-                    sslShutdownTimeout = options.sslShutdownTimeout,
-                    suppressRaggedEofs = options.suppressRaggedEofs,
-                    exceptionHandler = options.kotlinExceptionHandler(),
-                ) { r, w -> run(handler, r, w, options.executor) }
-            FutureServer(server, options.executor)
+        listen(handler, options) { serveOptions, opener ->
+            serve(Listener.tcp(host, port, serveOptions), serveOptions, opener)
         }
 
     /** `asyncio.start_unix_server(handler, path)`: see [io.aiostreams.startUnixServer]. */
@@ -124,44 +94,8 @@ public object FutureStreams {
         handler: FutureClientHandler,
         options: StreamOptions = StreamOptions(),
     ): CompletableFuture<FutureServer> =
-        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
-            val server =
-                io.aiostreams.startUnixServer(
-                    path,
-                    options.limit,
-                    options.backlog,
-                    startServing = options.startServing,
-                    ssl = options.ssl,
-                    sslParameters = options.sslParameters,
-                    sslHandshakeTimeout = options.sslHandshakeTimeout,
-                    sslShutdownTimeout = options.sslShutdownTimeout,
-                    suppressRaggedEofs = options.suppressRaggedEofs,
-                    cleanupSocket = options.cleanupSocket,
-                    exceptionHandler = options.kotlinExceptionHandler(),
-                ) { r, w -> run(handler, r, w, options.executor) }
-            FutureServer(server, options.executor)
-        }
-
-    /** `asyncio.open_connection(sock=sock)`: see [io.aiostreams.openConnection] for a `SocketChannel`. */
-    @JvmStatic
-    @JvmOverloads
-    public fun openConnection(
-        sock: SocketChannel,
-        options: StreamOptions = StreamOptions(),
-    ): CompletableFuture<FutureConnection> =
-        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
-            val connection =
-                io.aiostreams.openConnection(
-                    sock,
-                    options.limit,
-                    options.ssl,
-                    options.serverHostname,
-                    options.sslParameters,
-                    options.sslHandshakeTimeout,
-                    options.sslShutdownTimeout,
-                    options.suppressRaggedEofs,
-                )
-            view(connection, options.executor)
+        listen(handler, options) { serveOptions, opener ->
+            serveUnix(path, serveOptions, opener, options.cleanupSocket)
         }
 
     /** `asyncio.start_server(handler, sock=sock)`: see [io.aiostreams.startServer] for a `ServerSocketChannel`. */
@@ -172,21 +106,28 @@ public object FutureStreams {
         handler: FutureClientHandler,
         options: StreamOptions = StreamOptions(),
     ): CompletableFuture<FutureServer> =
+        listen(handler, options) { serveOptions, opener -> serve(listOf(Listener.adopt(sock)), serveOptions, opener) }
+
+    /** Every client call: options checked first, then the connector's wire as a connection for Java. */
+    private fun connect(
+        options: StreamOptions,
+        open: suspend () -> Wire,
+    ): CompletableFuture<FutureConnection> =
         futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
-            val server =
-                io.aiostreams.startServer(
-                    sock,
-                    options.limit,
-                    options.keepAlive,
-                    startServing = options.startServing,
-                    ssl = options.ssl,
-                    sslParameters = options.sslParameters,
-                    sslHandshakeTimeout = options.sslHandshakeTimeout,
-                    sslShutdownTimeout = options.sslShutdownTimeout,
-                    suppressRaggedEofs = options.suppressRaggedEofs,
-                    exceptionHandler = options.kotlinExceptionHandler(),
-                ) { r, w -> run(handler, r, w, options.executor) }
-            FutureServer(server, options.executor)
+            checkLimit(options.limit)
+            view(connectionOf(open(), options.limit), options.executor)
+        }
+
+    /** Every server call: options checked first, then the listener serving Java handlers. */
+    private fun listen(
+        handler: FutureClientHandler,
+        options: StreamOptions,
+        bind: suspend (ServeOptions, ServerCore.ConnectionOpener) -> Server,
+    ): CompletableFuture<FutureServer> =
+        futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
+            checkLimit(options.limit)
+            val opener = streamHandler(options.limit) { r, w -> run(handler, r, w, options.executor) }
+            FutureServer(bind(options.serveOptions(), opener), options.executor)
         }
 
     private fun view(

@@ -1,6 +1,9 @@
 package io.aiostreams.future
 
 import io.aiostreams.DEFAULT_LIMIT
+import io.aiostreams.internal.ConnectOptions
+import io.aiostreams.internal.ServeOptions
+import io.aiostreams.internal.TlsConfig
 import java.net.InetSocketAddress
 import java.net.ProtocolFamily
 import java.util.concurrent.Executor
@@ -123,6 +126,34 @@ public class StreamOptions {
 
     /** `SO_KEEPALIVE` on a server's connections (`keep_alive=`); the system's default if unset. */
     public fun keepAlive(keepAlive: Boolean?): StreamOptions = apply { this.keepAlive = keepAlive }
+
+    /** The TLS settings of a client call (with [serverHostname]) or a server call (without). */
+    internal fun tls(client: Boolean): TlsConfig? =
+        TlsConfig.of(
+            ssl,
+            if (client) serverHostname else null,
+            sslParameters,
+            sslHandshakeTimeout,
+            sslShutdownTimeout,
+            suppressRaggedEofs,
+        )
+
+    /** The connector's input for a client call; checked now, before anything is opened. */
+    internal fun connectOptions(): ConnectOptions =
+        ConnectOptions(tls(client = true), localAddress, happyEyeballsDelay, interleave, family, allErrors)
+
+    /** The listener's input for a server call; checked now, before anything is bound. */
+    internal fun serveOptions(): ServeOptions =
+        ServeOptions(
+            tls(client = false),
+            backlog,
+            reuseAddress,
+            reusePort,
+            keepAlive,
+            startServing,
+            kotlinExceptionHandler(),
+            family,
+        )
 
     /** [exceptionHandler] as the Kotlin entry points take it. */
     internal fun kotlinExceptionHandler(): (

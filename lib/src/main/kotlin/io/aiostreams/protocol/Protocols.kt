@@ -315,7 +315,7 @@ public suspend fun startTls(
 }
 
 /** Runs a new protocol on a client [wire]; a factory that throws leaves nothing open. */
-private suspend fun <P : Protocol> served(
+internal suspend fun <P : Protocol> served(
     wire: Wire,
     protocolFactory: () -> P,
     serverSide: Boolean = false,
@@ -326,7 +326,7 @@ private suspend fun <P : Protocol> served(
     return ProtocolConnection(sink.view, protocol)
 }
 
-private fun opener(protocolFactory: () -> Protocol) =
+internal fun opener(protocolFactory: () -> Protocol) =
     ServerCore.ConnectionOpener { wire, scope, report ->
         val protocol =
             try {
