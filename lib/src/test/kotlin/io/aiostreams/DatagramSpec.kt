@@ -136,4 +136,34 @@ class DatagramSpec :
             client.close()
             server.close()
         }
+
+        test("theSendQueueHasMarksAndPausesAndResumesTheProtocol") {
+            val (sink, _) = createDatagramEndpoint({ UdpCollector() }, localAddress = InetSocketAddress("127.0.0.1", 0))
+            val address = sink.getExtraInfo("sockname") as InetSocketAddress
+            val events = Collections.synchronizedList(mutableListOf<String>())
+            val resumed = CompletableDeferred<Unit>()
+            val (transport, _) =
+                createDatagramEndpoint({
+                    object : DatagramProtocol {
+                        override fun pauseWriting() {
+                            events += "pause"
+                        }
+
+                        override fun resumeWriting() {
+                            events += "resume"
+                            resumed.complete(Unit)
+                        }
+                    }
+                }, remoteAddress = address)
+            transport.getWriteBufferLimits().toList() shouldBe listOf(16 * 1024, 64 * 1024)
+            transport.setWriteBufferLimits(high = 10, low = 0)
+            transport.getWriteBufferLimits().toList() shouldBe listOf(0, 10)
+            repeat(100) { transport.sendTo(ByteArray(100)) }
+            withTimeout(10_000) { resumed.await() }
+            events.take(2) shouldBe listOf("pause", "resume")
+            shouldThrow<IllegalArgumentException> { transport.setWriteBufferLimits(1, 2) }.message shouldBe
+                "high (1) must be >= low (2) must be >= 0"
+            transport.close()
+            sink.close()
+        }
     })

@@ -42,6 +42,7 @@ internal class DatagramEngine<S>(
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
     private val queue = Channel<Datagram>(Channel.UNLIMITED)
     private var queued = 0L
+    private val marks = WaterMarks()
     private var closing = false
     private var lost = false
 
@@ -62,20 +63,28 @@ internal class DatagramEngine<S>(
         scope.launch { sendLoop() }
     }
 
-    /** Runs a callback on the loop, one at a time across every endpoint and connection, as asyncio does. */
-    private fun callback(block: () -> Unit) =
-        Loop.run {
-            synchronized(lock) {
-                if (!lostDelivered) {
-                    try {
-                        block()
-                    } catch (e: Throwable) {
-                        log.error("Fatal error: protocol callback failed on a datagram endpoint", e)
-                        finish(e)
-                    }
+    /**
+     * Runs a callback on the loop, one at a time across every endpoint and connection, as asyncio does. A failing
+     * callback is fatal, except the flow-control ones, which are reported (CPython's rule).
+     */
+    private fun callback(
+        fatal: Boolean = true,
+        block: () -> Unit,
+    ) = Loop.run {
+        synchronized(lock) {
+            if (lostDelivered) return@run
+            try {
+                block()
+            } catch (e: Throwable) {
+                if (fatal) {
+                    log.error("Fatal error: protocol callback failed on a datagram endpoint", e)
+                    finish(e)
+                } else {
+                    log.error("protocol.pause_writing() / resume_writing() failed on a datagram endpoint", e)
                 }
             }
         }
+    }
 
     private suspend fun receiveLoop() {
         while (true) {
@@ -128,7 +137,7 @@ internal class DatagramEngine<S>(
             } catch (e: Exception) {
                 if (stopped(e)) return
             }
-            synchronized(lock) { queued -= size }
+            announce(synchronized(lock) { marks.update(queued - size).also { queued -= size } })
         }
         // Closed and drained: the endpoint goes.
         withContext(NonCancellable) { finish(null) }
@@ -165,6 +174,7 @@ internal class DatagramEngine<S>(
                 return
             }
             queued += data.size
+            announce(marks.update(queued))
         }
         val packet = Buffer().apply { write(data) }
         val ktorAddress = (target as java.net.InetSocketAddress).let {
@@ -223,6 +233,27 @@ internal class DatagramEngine<S>(
     ): Any? = if (name in extra) extra[name] else default
 
     override fun getWriteBufferSize(): Long = synchronized(lock) { queued }
+
+    override fun setWriteBufferLimits(
+        high: Int?,
+        low: Int?,
+    ) = announce(
+        synchronized(lock) {
+            marks.set(high, low)
+            marks.update(queued)
+        },
+    )
+
+    override fun getWriteBufferLimits(): IntArray = synchronized(lock) { marks.limits() }
+
+    /** Tells the protocol that writing paused (true) or resumed (false): CPython's `_maybe_pause_protocol`. */
+    private fun announce(paused: Boolean?) {
+        when (paused) {
+            true -> callback(fatal = false) { protocol.pauseWriting() }
+            false -> callback(fatal = false) { protocol.resumeWriting() }
+            null -> Unit
+        }
+    }
 
     override fun toString(): String = "<DatagramTransport ${extra["sockname"]}>"
 

@@ -7,8 +7,8 @@ import kotlinx.io.Buffer
  * A connection's write buffer and its flow control (CPython's `_FlowControlMixin`): bytes waiting to be sent, the
  * piece being sent, the high- and low-water marks, and the gate that `drain()` waits at while writing is paused.
  *
- * **Writing pauses when more than [high] bytes are buffered and resumes when [low] or fewer are** (CPython's `>` and
- * `<=`); over [tls], as CPython's SSL transport, the marks default to 512 and 128 KiB and writing pauses **at** [high].
+ * **Writing pauses when more than [high] bytes are buffered and resumes when [low] or fewer are** ([WaterMarks]); over
+ * [tls], as CPython's SSL transport, the marks default to 512 and 128 KiB and writing pauses **at** [high].
  * Not thread-safe: its owner ([StreamTransport]) calls it under its own lock, and announces the [Change]s it
  * returns outside that lock.
  */
@@ -19,17 +19,14 @@ internal class WriteBuffer(
     private var inFlight = 0L
     private var gate: CompletableDeferred<Throwable?>? = null
 
-    private val defaultHigh = if (tls) TLS_HIGH_WATER else DEFAULT_HIGH_WATER
-    private val pausesAtHigh = tls
+    private val marks =
+        WaterMarks(if (tls) WaterMarks.TLS_HIGH_WATER else WaterMarks.DEFAULT_HIGH_WATER, pausesAtHigh = tls)
 
-    var high: Int = defaultHigh
-        private set
-    var low: Int = defaultHigh / 4
-        private set
+    val high: Int get() = marks.high
+    val low: Int get() = marks.low
 
     /** True between crossing [high] and falling back to [low]. */
-    var writingPaused: Boolean = false
-        private set
+    val writingPaused: Boolean get() = marks.paused
 
     /** What a sink must be told: writing paused, or resumed (and the drain gate to open). */
     class Change(
@@ -68,27 +65,18 @@ internal class WriteBuffer(
         return update()
     }
 
-    /**
-     * Sets the marks: with only one given, CPython's rule makes the other (`low = high / 4`, `high = 4 * low`); with
-     * neither, the defaults (64 and 16 KiB; over TLS 512 and 128 KiB). Returns the pause or resume this caused.
-     *
-     * @throws IllegalArgumentException `high (h) must be >= low (l) must be >= 0`, with nothing changed.
-     */
+    /** Sets the marks ([WaterMarks.set]); returns the pause or resume this caused. */
     fun setLimits(
         high: Int?,
         low: Int?,
     ): Change? {
-        val h = high ?: (if (low == null) defaultHigh else 4 * low)
-        val l = low ?: (h / 4)
-        require(h >= l && l >= 0) { "high ($h) must be >= low ($l) must be >= 0" }
-        this.high = h
-        this.low = l
+        marks.set(high, low)
         return update()
     }
 
     /** The gate `drain()` waits at, or null when writing is not paused and `drain()` returns at once. */
     fun drainGate(): CompletableDeferred<Throwable?>? {
-        if (!writingPaused) return null
+        if (!marks.paused) return null
         return gate ?: CompletableDeferred<Throwable?>().also { gate = it }
     }
 
@@ -99,23 +87,10 @@ internal class WriteBuffer(
         return gate.also { gate = null }
     }
 
-    private fun update(): Change? {
-        val size = size
-        if (!writingPaused && (size > high || (pausesAtHigh && size == high.toLong()))) {
-            writingPaused = true
-            return Change(paused = true, gate = null)
+    private fun update(): Change? =
+        when (marks.update(size)) {
+            true -> Change(paused = true, gate = null)
+            false -> Change(paused = false, gate = gate.also { gate = null })
+            null -> null
         }
-        if (writingPaused && size <= low) {
-            writingPaused = false
-            return Change(paused = false, gate = gate.also { gate = null })
-        }
-        return null
-    }
-
-    companion object {
-        const val DEFAULT_HIGH_WATER: Int = 64 * 1024
-
-        /** CPython's `FLOW_CONTROL_HIGH_WATER_SSL_WRITE`. */
-        const val TLS_HIGH_WATER: Int = 512 * 1024
-    }
 }

@@ -31,4 +31,13 @@ public interface DatagramProtocol {
 
     /** The endpoint is closed, cleanly (`null`) or with an error. **Python:** `connection_lost(exc)`. */
     public fun connectionLost(exception: Throwable?) {}
+
+    /**
+     * More than the high-water mark of datagrams waits to be sent: stop sending for now. A failure here is reported,
+     * not fatal. **Python:** `pause_writing()`.
+     */
+    public fun pauseWriting() {}
+
+    /** What waits to be sent fell to the low-water mark: sending may go on. **Python:** `resume_writing()`. */
+    public fun resumeWriting() {}
 }

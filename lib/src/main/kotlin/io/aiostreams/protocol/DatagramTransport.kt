@@ -48,4 +48,21 @@ public interface DatagramTransport {
 
     /** Bytes queued and not yet sent. **Python:** `get_write_buffer_size()`. */
     public fun getWriteBufferSize(): Long
+
+    /**
+     * Sets the marks of the send queue: [DatagramProtocol.pauseWriting] is called once more than [high] bytes wait,
+     * [DatagramProtocol.resumeWriting] once [low] or fewer do. With only one given, CPython's rule makes the other
+     * (`low = high / 4`, `high = 4 * low`); with neither, 64 and 16 KiB.
+     *
+     * **Python:** `set_write_buffer_limits(high=None, low=None)`.
+     *
+     * @throws IllegalArgumentException `high (h) must be >= low (l) must be >= 0`.
+     */
+    public fun setWriteBufferLimits(
+        high: Int?,
+        low: Int?,
+    )
+
+    /** The marks as `[low, high]`. **Python:** `get_write_buffer_limits()`. */
+    public fun getWriteBufferLimits(): IntArray
 }
