@@ -25,7 +25,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PYTHON_PEER = os.path.join(ROOT, "samples", "bench", "asyncio_peer.py")
 CLASSPATH_FILE = os.path.join(ROOT, "samples", "target", "bench.classpath")
-SECOND_JDK = "/usr/lib/jvm/temurin-25-jdk-amd64"
+# A second JDK for the full run (the tables in BENCHMARKS.md use a JDK 25): from the environment, never a fixed path.
+SECOND_JDK = os.environ.get("AIOSTREAMS_SECOND_JDK")
 WORKLOADS = ["W1", "W2", "W3", "W4", "W5"]
 PEERS = ["aiostreams", "ktor", "cpython", "nio"]
 OPTIONAL_PEERS = ["aiostreams-java"]  # the Java API's twin of the aiostreams harness, on request
@@ -299,7 +300,7 @@ def main():
     if fd_limit < 2 * sizes["W5"] + 1000 and fd_limit < sizes["W5"] + 1000:
         sizes["W5"] = min(sizes["W5"], 2_000)
     jdks = args.jdk or ([os.environ["JAVA_HOME"]] if os.environ.get("JAVA_HOME") else [None])
-    if not args.jdk and not args.quick and os.path.isdir(SECOND_JDK):
+    if not args.jdk and not args.quick and SECOND_JDK and os.path.isdir(SECOND_JDK):
         jdks.append(SECOND_JDK)
     javas = [os.path.join(home, "bin", "java") if home else shutil.which("java") for home in jdks]
     if not args.no_build and needs_build():
