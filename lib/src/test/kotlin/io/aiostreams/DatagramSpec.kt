@@ -166,4 +166,13 @@ class DatagramSpec :
             transport.close()
             sink.close()
         }
+
+        test("sendToAnAddressThatIsNotAnIpAddressIsAClearError") {
+            val (transport, _) =
+                createDatagramEndpoint({ UdpCollector() }, localAddress = InetSocketAddress("127.0.0.1", 0))
+            shouldThrow<IllegalArgumentException> {
+                transport.sendTo("x".ascii(), java.net.UnixDomainSocketAddress.of("/tmp/nowhere"))
+            }.message shouldBe "sendto(): an IP address is required, got java.net.UnixDomainSocketAddress"
+            transport.close()
+        }
     })

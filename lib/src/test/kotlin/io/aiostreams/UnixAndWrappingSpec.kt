@@ -67,6 +67,13 @@ class UnixAndWrappingSpec :
             Files.exists(path) shouldBe false
         }
 
+        test("aFifoInTheWayIsNotRemovedEither") {
+            val path = socketPath()
+            ProcessBuilder("mkfifo", path.toString()).start().waitFor() shouldBe 0
+            shouldThrow<java.net.BindException> { startUnixServer(path.toString()) { _, _ -> } }
+            Files.exists(path) shouldBe true
+        }
+
         test("aRegularFileInTheWayIsNotRemoved") {
             val path = socketPath()
             Files.writeString(path, "precious")

@@ -71,11 +71,15 @@ class WriteBufferSpec :
             buffer.high shouldBe 65536
         }
 
-        test("loweringTheHighMarkBelowWhatIsBufferedPausesAtOnce") {
+        test("loweringTheHighMarkBelowWhatIsBufferedPausesAtOnceAndRaisingItResumesOnlyWithTheNextSend") {
             val buffer = WriteBuffer()
             buffer.append(ByteArray(100), 0).shouldBeNull()
             buffer.setLimits(50, 10).shouldNotBeNull().paused shouldBe true
-            buffer.setLimits(200, 100).shouldNotBeNull().paused shouldBe false
+            // Raising them again does not resume by itself (CPython only re-checks pausing): the next send does.
+            buffer.setLimits(200, 100).shouldBeNull()
+            buffer.writingPaused shouldBe true
+            buffer.takePiece(10)
+            buffer.pieceSent().shouldNotBeNull().paused shouldBe false
         }
 
         test("clearingDropsEverythingAndHandsOverTheGate") {

@@ -118,4 +118,25 @@ class WriterLifecycleSpec :
             server.close()
             server.waitClosed()
         }
+
+        test("writesSwallowedByALostConnectionAreWarnedAboutFromTheFifthOnAsCPythonDoes") {
+            val server = startServer("127.0.0.1", 0) { reader, _ -> reader.read() }
+            val (_, writer) = openConnection("127.0.0.1", server.port)
+            writer.abort()
+            withTimeout(10_000) { writer.waitClosed() }
+            val captured = java.io.ByteArrayOutputStream()
+            val original = System.err
+            System.setErr(java.io.PrintStream(captured, true))
+            try {
+                repeat(4) { writer.write("lost".ascii()) }
+                captured.toString().contains("socket.send() raised exception.") shouldBe false
+                writer.write("lost".ascii())
+            } finally {
+                System.setErr(original)
+            }
+            captured.toString().contains("socket.send() raised exception.") shouldBe true
+            server.close()
+            server.closeClients()
+            server.waitClosed()
+        }
     })

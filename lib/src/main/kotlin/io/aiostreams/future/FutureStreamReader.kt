@@ -51,4 +51,7 @@ public class FutureStreamReader
 
         private fun start(block: suspend () -> ByteArray): CompletableFuture<ByteArray> =
             scope.future(start = CoroutineStart.UNDISPATCHED) { block() }
+
+        /** The reader's repr: `<StreamReader ...>`. */
+        override fun toString(): String = reader.toString()
     }

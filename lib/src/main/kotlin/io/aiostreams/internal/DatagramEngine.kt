@@ -163,6 +163,9 @@ internal class DatagramEngine<S>(
         if (remote != null && address != null && address != remote) {
             throw IllegalArgumentException("Invalid address: must be None or ${pythonAddress(remote)}")
         }
+        require(address == null || address is java.net.InetSocketAddress) {
+            "sendto(): an IP address is required, got ${address!!.javaClass.name}"
+        }
         val target = address ?: remote
         synchronized(lock) {
             if (closing || lost) return
@@ -240,7 +243,7 @@ internal class DatagramEngine<S>(
     ) = announce(
         synchronized(lock) {
             marks.set(high, low)
-            marks.update(queued)
+            marks.update(queued, pauseOnly = true)
         },
     )
 

@@ -35,6 +35,7 @@ internal class StreamTransport(
     private var eofRequested = false
     private var closing = false
     private var aborted = false
+    private var writesLost = 0
     private var lost = false
     private val writeSignal = Channel<Unit>(Channel.CONFLATED)
     private val flushed = Channel<Unit>(Channel.CONFLATED)
@@ -98,7 +99,11 @@ internal class StreamTransport(
         synchronized(lock) {
             check(!eofRequested) { "Cannot call $what() after write_eof()" }
             if (data.isEmpty()) return true
-            if (isGoneLocked()) return false
+            if (isGoneLocked()) {
+                // CPython warns once a lost connection has swallowed this many writes, and at every one after.
+                if (++writesLost >= LOST_WRITES_BEFORE_WARNING) log.warn("socket.send() raised exception.")
+                return false
+            }
             var sent = 0
             if (buffer.isIdle) {
                 try {
@@ -337,6 +342,10 @@ internal class StreamTransport(
     override fun toString(): String = "<StreamTransport ${wire.extra["peername"] ?: wire.extra["sockname"] ?: ""}>"
 
     companion object {
+        private val log = org.slf4j.LoggerFactory.getLogger("io.aiostreams.StreamWriter")
+
+        /** CPython's `LOG_THRESHOLD_FOR_CONNLOST_WRITES`. */
+        private const val LOST_WRITES_BEFORE_WARNING = 5
         const val MAX_FEED: Long = 256 * 1024
         const val MAX_WRITE: Long = 256 * 1024
     }

@@ -16,11 +16,16 @@ internal class UnixSocketFile(
     }
 
     companion object {
-        /** Removes a socket file a dead server left behind, so that binding can succeed; leaves other files alone. */
+        /**
+         * Removes a socket file a dead server left behind, so that binding can succeed; leaves every other kind of file
+         * alone (CPython checks `S_ISSOCK` the same way).
+         */
         fun removeStale(path: Path) {
-            if (Files.exists(path) && !Files.isRegularFile(path) && !Files.isDirectory(path)) {
-                Files.deleteIfExists(path)
-            }
+            val mode = runCatching { Files.getAttribute(path, "unix:mode") as Int }.getOrNull() ?: return
+            if (mode and S_IFMT == S_IFSOCK) Files.deleteIfExists(path)
         }
+
+        private const val S_IFMT = 0xF000
+        private const val S_IFSOCK = 0xC000
     }
 }

@@ -38,13 +38,19 @@ internal class WaterMarks(
     /** CPython's `get_write_buffer_limits()`: `[low, high]`. */
     fun limits(): IntArray = intArrayOf(low, high)
 
-    /** Re-checks [size] against the marks: true when writing just paused, false when it just resumed, else null. */
-    fun update(size: Long): Boolean? {
+    /**
+     * Re-checks [size] against the marks: true when writing just paused, false when it just resumed, else null. With
+     * [pauseOnly] (after new marks are set, as CPython's `_maybe_pause_protocol`) it never resumes.
+     */
+    fun update(
+        size: Long,
+        pauseOnly: Boolean = false,
+    ): Boolean? {
         if (!paused && (size > high || (pausesAtHigh && size == high.toLong()))) {
             paused = true
             return true
         }
-        if (paused && size <= low) {
+        if (paused && !pauseOnly && size <= low) {
             paused = false
             return false
         }

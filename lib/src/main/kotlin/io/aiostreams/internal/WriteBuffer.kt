@@ -65,13 +65,16 @@ internal class WriteBuffer(
         return update()
     }
 
-    /** Sets the marks ([WaterMarks.set]); returns the pause or resume this caused. */
+    /**
+     * Sets the marks ([WaterMarks.set]); returns the pause this caused, if any. New marks never resume writing by
+     * themselves (CPython only re-checks pausing): the next write or send does.
+     */
     fun setLimits(
         high: Int?,
         low: Int?,
     ): Change? {
         marks.set(high, low)
-        return update()
+        return if (marks.update(size, pauseOnly = true) == true) Change(paused = true, gate = null) else null
     }
 
     /** The gate `drain()` waits at, or null when writing is not paused and `drain()` returns at once. */
