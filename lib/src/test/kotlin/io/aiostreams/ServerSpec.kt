@@ -193,6 +193,20 @@ class ServerSpec :
             handlerDone.isCompleted shouldBe true
         }
 
+        test("aConnectAfterWaitClosedIsRefused") {
+            // The JDK closes a listening channel registered with a selector only at the selector's next select:
+            // waitClosed() returns after that, so nothing connects into a closed server's backlog.
+            repeat(30) {
+                val server = echoServer()
+                val port = server.port
+                openConnection("127.0.0.1", port).writer.close() // the accept loop is waiting on the selector
+                server.close()
+                server.closeClients()
+                server.waitClosed()
+                shouldThrow<java.net.ConnectException> { openConnection("127.0.0.1", port) }
+            }
+        }
+
         test("keepAliveIsSetOnAcceptedConnections") {
             val seen = CompletableDeferred<Boolean>()
             val server =

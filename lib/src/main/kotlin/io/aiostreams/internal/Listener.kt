@@ -54,12 +54,24 @@ internal object Listener {
                 ofFamily.map { it.hostAddress }.distinct()
             }
         val bound = mutableListOf<LoopChannel<ServerSocketChannel>>()
+        var unavailable: BindException? = null
         try {
-            for (address in hosts) bound += bindTcp(address, port, options)
+            for (address in hosts) {
+                try {
+                    bound += bindTcp(address, port, options)
+                } catch (e: BindException) {
+                    // An address this host cannot take (EADDRNOTAVAIL: "localhost" without ::1) is skipped while
+                    // another can be bound, as CPython skips it (bpo-30945); any other bind failure is fatal.
+                    if (hosts.size < 2 || e.cause?.message != "Cannot assign requested address") throw e
+                    log.warn("skipping an address that is not available: {}", e.message)
+                    unavailable = e
+                }
+            }
         } catch (e: Throwable) {
             bound.forEach { it.close() }
             throw e
         }
+        if (bound.isEmpty()) throw unavailable!!
         return bound
     }
 

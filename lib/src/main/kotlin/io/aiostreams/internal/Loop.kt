@@ -4,6 +4,7 @@ import io.ktor.network.selector.SelectInterest
 import io.ktor.network.selector.Selectable
 import io.ktor.network.selector.SelectorManager
 import kotlinx.coroutines.CancellableContinuation
+import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineName
 import kotlinx.coroutines.suspendCancellableCoroutine
@@ -56,6 +57,17 @@ internal object Loop {
 
     /** The longest an idle loop blocks in `select` before it goes round once more. */
     private const val POLL_MILLIS = 100L
+
+    /**
+     * Completes once the loop has selected after this call: channels closed and cancelled before it have then really
+     * released their descriptors (the JDK closes a registered channel only when a select drops its key).
+     */
+    fun afterNextSelect(): CompletableDeferred<Unit> {
+        val done = CompletableDeferred<Unit>()
+        // Queued twice: the first task runs before a select, the second after it.
+        enqueue(Runnable { enqueue(Runnable { done.complete(Unit) }) })
+        return done
+    }
 
     /** True on the loop's own thread. */
     fun inLoop(): Boolean = Thread.currentThread() === thread

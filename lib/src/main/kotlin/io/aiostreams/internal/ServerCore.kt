@@ -48,6 +48,9 @@ internal class ServerCore(
     private var forever: CompletableDeferred<Unit>? = null
     private val idle = CompletableDeferred<Unit>()
 
+    /** Completes once the closed listening sockets are really closed: a connect after [waitClosed] is refused. */
+    @Volatile private var listenersReleased: CompletableDeferred<Unit>? = null
+
     val addresses: List<SocketAddress> = listeners.map { it.channel.localAddress }
 
     /** The listening channels, while the server is open. */
@@ -172,6 +175,7 @@ internal class ServerCore(
                 forever
             }
         for (listener in listeners) listener.close()
+        listenersReleased = Loop.afterNextSelect()
         acceptScope.cancel()
         unixSocket?.remove()
         gate?.cancel()
@@ -184,6 +188,7 @@ internal class ServerCore(
 
     suspend fun waitClosed() {
         idle.await()
+        listenersReleased?.await()
     }
 
     /** Closes every live connection; connections still in their TLS handshake are cut off (CPython closes them too). */
