@@ -188,8 +188,10 @@ public class StreamWriter internal constructor(
     /**
      * Upgrades this open plain connection to TLS (STARTTLS): waits until what was written is sent, then runs the
      * handshake, **as the server when the connection was accepted by [startServer], as the client otherwise**.
-     * Bytes the reader already holds (an early ClientHello) are handed to TLS, as CPython 3.14 does. Afterwards
-     * every read and write is encrypted and [getExtraInfo] reports the TLS keys.
+     * On the server side, bytes the reader already holds (an early ClientHello) are handed to TLS, as CPython 3.14
+     * does; on the client side they stay readable as plaintext. Afterwards every read and write is encrypted and
+     * [getExtraInfo] reports the TLS keys. A connection that speaks TLS already can start TLS again inside it (through
+     * a TLS proxy, say), as in CPython.
      *
      * **A failed or timed-out handshake aborts the connection** and throws (`javax.net.ssl.SSLHandshakeException`,
      * `java.net.SocketTimeoutException`).
@@ -202,7 +204,7 @@ public class StreamWriter internal constructor(
      * @param suppressRaggedEofs as for [openConnection]: true (the default) makes a peer's TCP end of stream without
      *   close_notify a clean end of stream.
      * @throws IllegalArgumentException CPython's messages for non-positive timeouts.
-     * @throws IllegalStateException when the connection already speaks TLS or is closing.
+     * @throws IllegalStateException when the connection is closing.
      */
     public suspend fun startTls(
         sslContext: SSLContext,
@@ -222,7 +224,9 @@ public class StreamWriter internal constructor(
                 suppressRaggedEofs,
             )!!
         drain()
-        core.upgrade { raw, early -> config.secure(raw, core.serverSide, serverHostname, 0, early) }
+        core.upgrade(handOverBuffered = core.serverSide) { raw, early ->
+            config.secure(raw, core.serverSide, serverHostname, 0, early)
+        }
     }
 
     /** Python's `repr`: `<StreamWriter transport=... reader=...>`. */

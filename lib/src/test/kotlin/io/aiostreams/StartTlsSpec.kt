@@ -71,7 +71,7 @@ class StartTlsSpec :
             withTimeout(10_000) { server.waitClosed() }
         }
 
-        test("aClientStartTlsWithoutAHostNameVerifiesTheChainButNoNameAndCannotRunTwice") {
+        test("aClientStartTlsWithoutAHostNameVerifiesTheChainButNoName") {
             val server =
                 startServer("127.0.0.1", 0) { reader, writer ->
                     writer.startTls(serverContext())
@@ -84,7 +84,6 @@ class StartTlsSpec :
             withTimeout(20_000) { writer.startTls(clientContext()) }
             writer.write("upgraded\n".ascii())
             String(withTimeout(20_000) { reader.readLine() }) shouldBe "upgraded\n"
-            shouldThrow<IllegalStateException> { writer.startTls(clientContext(), serverHostname = "localhost") }
             writer.close()
             server.close()
             server.closeClients()
@@ -102,6 +101,51 @@ class StartTlsSpec :
                 withTimeout(20_000) { writer.startTls(SslContexts.defaultContext()) }
             }
             writer.isClosing() shouldBe true
+            server.close()
+            server.closeClients()
+            withTimeout(10_000) { server.waitClosed() }
+        }
+
+        test("tlsInsideTlsAsThroughATlsProxy") {
+            val server =
+                startServer("127.0.0.1", 0) { reader, writer ->
+                    writer.startTls(serverContext())
+                    String(reader.readLine()) shouldBe "again\n"
+                    writer.startTls(serverContext())
+                    writer.write(reader.readLine())
+                    writer.drain()
+                    reader.read()
+                }
+            val (reader, writer) = openConnection("127.0.0.1", server.port)
+            withTimeout(20_000) { writer.startTls(clientContext(), serverHostname = "localhost") }
+            writer.write("again\n".ascii())
+            withTimeout(20_000) { writer.startTls(clientContext(), serverHostname = "localhost") }
+            writer.write("twice wrapped\n".ascii())
+            String(withTimeout(20_000) { reader.readLine() }) shouldBe "twice wrapped\n"
+            writer.close()
+            server.close()
+            server.closeClients()
+            withTimeout(10_000) { server.waitClosed() }
+        }
+
+        test("aClientsAlreadyBufferedPlaintextStaysReadableAfterStartTls") {
+            val server =
+                startServer("127.0.0.1", 0) { reader, writer ->
+                    reader.readLine()
+                    writer.write("GO\nPLAIN TAIL\n".ascii())
+                    writer.startTls(serverContext())
+                    writer.write("secure\n".ascii())
+                    writer.drain()
+                    reader.read()
+                }
+            val (reader, writer) = openConnection("127.0.0.1", server.port)
+            writer.write("STARTTLS\n".ascii())
+            String(withTimeout(10_000) { reader.readLine() }) shouldBe "GO\n"
+            withTimeout(10_000) { while (reader.core.bufferedSize() < 11) delay(10) } // "PLAIN TAIL\n" is buffered
+            withTimeout(20_000) { writer.startTls(clientContext(), serverHostname = "localhost") }
+            String(reader.readLine()) shouldBe "PLAIN TAIL\n" // as CPython 3.14 leaves a client's buffer
+            String(withTimeout(10_000) { reader.readLine() }) shouldBe "secure\n"
+            writer.close()
             server.close()
             server.closeClients()
             withTimeout(10_000) { server.waitClosed() }

@@ -80,9 +80,25 @@ public class FutureStreamWriter
         public fun startTls(
             sslContext: SSLContext,
             serverHostname: String? = null,
+        ): CompletableFuture<Void?> = startTls(sslContext, StreamOptions().serverHostname(serverHostname))
+
+        /**
+         * [StreamWriter.startTls] with the TLS options of [options]: `serverHostname`, `sslParameters`,
+         * `sslHandshakeTimeout`, `sslShutdownTimeout`, `suppressRaggedEofs` (its `ssl` is not used: [sslContext] is).
+         */
+        public fun startTls(
+            sslContext: SSLContext,
+            options: StreamOptions,
         ): CompletableFuture<Void?> =
             scope.future(start = CoroutineStart.UNDISPATCHED) {
-                writer.startTls(sslContext, serverHostname)
+                writer.startTls(
+                    sslContext,
+                    options.serverHostname,
+                    options.sslParameters,
+                    options.sslHandshakeTimeout,
+                    options.sslShutdownTimeout,
+                    options.suppressRaggedEofs,
+                )
                 null
             }
 

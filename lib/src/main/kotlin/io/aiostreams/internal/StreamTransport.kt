@@ -304,17 +304,22 @@ internal class StreamTransport(
 
     /**
      * CPython's `start_tls`: once everything written so far is sent, stops both pumps, hands the bytes the reader
-     * already holds to [secure] (they may start the peer's handshake), and restarts the pumps over the wire it
-     * returns, in place of the old one. **On failure the connection is aborted.**
+     * already holds to [secure] when [handOverBuffered] (they may start the peer's handshake), and restarts the pumps
+     * over the wire it returns, in place of the old one; over TLS already, TLS goes inside TLS, as CPython allows.
+     * **On failure the connection is aborted.**
      */
-    suspend fun upgrade(secure: suspend (raw: Wire, early: ByteArray) -> Wire) {
-        check(wire.canWriteEof) { "the connection already speaks TLS" }
+    suspend fun upgrade(
+        handOverBuffered: Boolean,
+        secure: suspend (raw: Wire, early: ByteArray) -> Wire,
+    ) {
         check(!isClosing()) { "the connection is closing" }
         while (writeBufferSize() > 0) flushed.receive()
         reading.cancelAndJoin()
         writePump.cancelAndJoin()
-        // What the sink holds came first, then what the stopped pump held back while paused.
-        val early = sink.takeBuffered() + reading.takeHeld()
+        // What the sink holds came first (handed over by a server, as CPython 3.14 does; a client's stays readable as
+        // plaintext), then what the stopped pump held back while paused, which nobody has read.
+        val buffered = if (handOverBuffered) sink.takeBuffered() else ByteArray(0)
+        val early = buffered + reading.takeHeld()
         val secured =
             try {
                 secure(wire, early)

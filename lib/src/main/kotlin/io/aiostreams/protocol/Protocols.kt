@@ -283,7 +283,7 @@ private fun view(transport: Transport): TransportView =
  * ssl_handshake_timeout=None, ssl_shutdown_timeout=None)`.
  *
  * @throws IllegalArgumentException for a transport this library did not make, or CPython's TLS argument errors.
- * @throws IllegalStateException when the connection already speaks TLS or is closing.
+ * @throws IllegalStateException when the connection is closing.
  */
 public suspend fun startTls(
     transport: Transport,
@@ -307,7 +307,7 @@ public suspend fun startTls(
             sslShutdownTimeout,
             suppressRaggedEofs,
         )!!
-    view.core.upgrade { raw, early ->
+    view.core.upgrade(handOverBuffered = true) { raw, early ->
         // The new protocol is in place before the first decrypted byte is delivered.
         config.secure(raw, serverSide, serverHostname, 0, early).also { view.setProtocol(protocol) }
     }

@@ -229,7 +229,9 @@ class FutureStreamsTest {
                         .thenCompose(ignored -> echo(reader, writer))).get(WAIT, TimeUnit.SECONDS);
         FutureConnection connection = FutureStreams.openConnection("127.0.0.1", port(server)).get(WAIT, TimeUnit.SECONDS);
         connection.getWriter().write(ascii("STARTTLS\n"));
-        connection.getWriter().startTls(SslContexts.clientContext(TestPki.INSTANCE.getCaCert()), "localhost")
+        StreamOptions tls = new StreamOptions().serverHostname("localhost")
+                .sslHandshakeTimeout(java.time.Duration.ofSeconds(10)).suppressRaggedEofs(false);
+        connection.getWriter().startTls(SslContexts.clientContext(TestPki.INSTANCE.getCaCert()), tls)
                 .get(WAIT, TimeUnit.SECONDS);
         connection.getWriter().write(ascii("secret\n"));
         assertEquals("secret\n", new String(connection.getReader().readLine().get(WAIT, TimeUnit.SECONDS), US_ASCII));
