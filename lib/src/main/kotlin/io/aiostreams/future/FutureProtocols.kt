@@ -18,6 +18,7 @@ import io.aiostreams.serveUnix
 import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.future.future
 import java.net.InetSocketAddress
+import java.nio.channels.DatagramChannel
 import java.nio.channels.ServerSocketChannel
 import java.nio.channels.SocketChannel
 import java.util.concurrent.CompletableFuture
@@ -135,6 +136,16 @@ public object FutureProtocols {
     ): CompletableFuture<FutureServer> =
         futureScope(options.executor).future(start = CoroutineStart.UNDISPATCHED) {
             FutureServer(bind(options.serveOptions(), opener { protocolFactory.get() }), options.executor)
+        }
+
+    /** `loop.create_datagram_endpoint(protocol_factory, sock=sock)`: a bound `DatagramChannel` you already have. */
+    @JvmStatic
+    public fun <P : DatagramProtocol> createDatagramEndpoint(
+        protocolFactory: Supplier<P>,
+        sock: DatagramChannel,
+    ): CompletableFuture<DatagramEndpoint<P>> =
+        futureScope(null).future(start = CoroutineStart.UNDISPATCHED) {
+            io.aiostreams.protocol.createDatagramEndpoint({ protocolFactory.get() }, sock = sock)
         }
 
     /** `loop.create_datagram_endpoint(protocol_factory, local_addr, remote_addr)`; either address may be `null`. */

@@ -2,45 +2,41 @@ package io.aiostreams.internal
 
 import io.aiostreams.protocol.DatagramProtocol
 import io.aiostreams.protocol.DatagramTransport
-import io.ktor.network.selector.Selectable
-import io.ktor.network.sockets.ABoundSocket
-import io.ktor.network.sockets.AConnectedSocket
-import io.ktor.network.sockets.ASocket
-import io.ktor.network.sockets.Datagram
-import io.ktor.network.sockets.DatagramReadWriteChannel
-import io.ktor.network.sockets.isClosed
-import io.ktor.network.sockets.toJavaAddress
+import io.ktor.network.selector.SelectInterest
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.channels.Channel
-import kotlinx.coroutines.channels.ClosedReceiveChannelException
-import kotlinx.coroutines.channels.ClosedSendChannelException
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
-import kotlinx.io.Buffer
-import kotlinx.io.readByteArray
 import org.slf4j.LoggerFactory
+import java.io.IOException
+import java.net.Inet6Address
+import java.net.InetAddress
+import java.net.InetSocketAddress
 import java.net.SocketAddress
+import java.net.StandardProtocolFamily
+import java.net.StandardSocketOptions
 import java.nio.ByteBuffer
 import java.nio.channels.DatagramChannel
-import io.ktor.network.sockets.InetSocketAddress as KtorInetSocketAddress
 
 /**
- * A UDP endpoint (CPython's datagram transport) over a Ktor datagram socket: a receive loop delivering datagrams on
- * the event loop, a send loop draining a queue, and protocol callbacks that run on the loop one at a time.
+ * A UDP endpoint (CPython's datagram transport) on a JDK `DatagramChannel` driven by the [Loop]: a receive loop and a
+ * send loop on the loop's thread, a send queue with water marks, and protocol callbacks that run on the loop one at
+ * a time. **An error of one datagram (an ICMP "port unreachable" on a connected endpoint) is reported to
+ * `errorReceived` and the endpoint stays open**, as in CPython.
  */
-internal class DatagramEngine<S>(
-    private val socket: S,
+internal class DatagramEngine(
+    private val socket: LoopChannel<DatagramChannel>,
     private val protocol: DatagramProtocol,
-    private val remote: SocketAddress?,
-) : DatagramTransport where S : ASocket, S : ABoundSocket, S : DatagramReadWriteChannel {
+) : DatagramTransport {
+    private val channel: DatagramChannel = socket.channel
+    private val remote: SocketAddress? = channel.remoteAddress
     private val lock = Any()
-    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
-    private val queue = Channel<Datagram>(Channel.UNLIMITED)
+    private val scope = CoroutineScope(SupervisorJob() + Loop.dispatcher)
+    private val queue = Channel<Outgoing>(Channel.UNLIMITED)
     private var queued = 0L
     private val marks = WaterMarks()
     private var closing = false
@@ -49,17 +45,17 @@ internal class DatagramEngine<S>(
     /** connectionLost has run (on the loop): no callback after it. */
     private var lostDelivered = false
     private val extra: Map<String, Any?> =
-        mapOf(
-            "sockname" to runCatching { socket.localAddress.toJavaAddress() }.getOrNull(),
-            "peername" to
-                (socket as? AConnectedSocket)?.let { runCatching { it.remoteAddress.toJavaAddress() }.getOrNull() },
-            "socket" to (socket as? Selectable)?.channel,
-        )
+        mapOf("sockname" to channel.localAddress, "peername" to remote, "socket" to channel)
+
+    private class Outgoing(
+        val data: ByteBuffer,
+        val target: SocketAddress,
+    )
 
     fun start() {
         callback { protocol.connectionMade(this) }
-        // On the loop: datagrams are delivered there, after connectionMade.
-        scope.launch(Loop.dispatcher) { receiveLoop() }
+        // Both loops on the loop: datagrams are delivered there, after connectionMade.
+        scope.launch { receiveLoop() }
         scope.launch { sendLoop() }
     }
 
@@ -87,73 +83,70 @@ internal class DatagramEngine<S>(
     }
 
     private suspend fun receiveLoop() {
+        val buffer = ByteBuffer.allocate(MAX_DATAGRAM)
         while (true) {
-            try {
-                val datagram = socket.receive()
-                val data = datagram.packet.readByteArray()
-                val from = datagram.address.toJavaAddress()
-                callback { protocol.datagramReceived(data, from) }
-            } catch (e: CancellationException) {
-                throw e
-            } catch (e: Exception) {
-                if (socket.isClosed || isClosing()) return
-                if (stopped(e)) return
+            buffer.clear()
+            val from =
+                try {
+                    channel.receive(buffer)
+                } catch (e: CancellationException) {
+                    throw e
+                } catch (e: IOException) {
+                    if (!channel.isOpen || isClosing()) return
+                    callback { protocol.errorReceived(e) }
+                    continue
+                }
+            if (from == null) {
+                try {
+                    socket.await(SelectInterest.READ)
+                } catch (e: IOException) {
+                    return // closed
+                }
+                continue
             }
+            buffer.flip()
+            val data = ByteArray(buffer.remaining()).also { buffer.get(it) }
+            callback { protocol.datagramReceived(data, from) }
         }
-    }
-
-    /**
-     * Reports [e]; returns true when the socket can no longer be used. Ktor's datagram socket closes its channels
-     * after an error (an ICMP "port unreachable" on a connected endpoint) and keeps no cause: then the endpoint ends
-     * with that error rather than going quiet.
-     */
-    private fun stopped(e: Exception): Boolean {
-        fun isClosedChannel(t: Throwable) = t is ClosedReceiveChannelException || t is ClosedSendChannelException
-        if (!isClosedChannel(e)) {
-            callback { protocol.errorReceived(e) }
-            return false
-        }
-        val root = generateSequence(e as Throwable) {
-            it.cause?.takeIf { c ->
-                c !== it
-            }
-        }.firstOrNull { !isClosedChannel(it) }
-        val error =
-            root as? Exception ?: java.net.SocketException(
-                "the datagram socket stopped after an error (on a connected endpoint, usually ICMP port unreachable)",
-            ).apply { initCause(e) }
-        callback { protocol.errorReceived(error) }
-        finish(error)
-        return true
     }
 
     private suspend fun sendLoop() {
-        for (datagram in queue) {
-            val size = datagram.packet.let { (it as? Buffer)?.size ?: 0L }
+        for (outgoing in queue) {
+            val size = outgoing.data.remaining().toLong()
             try {
-                if (size == 0L) sendEmpty(datagram) else socket.send(datagram)
+                send(outgoing)
             } catch (e: CancellationException) {
                 throw e
-            } catch (e: Exception) {
-                if (stopped(e)) return
+            } catch (e: IOException) {
+                if (!channel.isOpen) return
+                callback { protocol.errorReceived(e) }
+            } catch (e: UnsupportedOperationException) {
+                callback { protocol.errorReceived(e) }
             }
             announce(synchronized(lock) { marks.update(queued - size).also { queued -= size } })
         }
         // Closed and drained: the endpoint goes.
-        withContext(NonCancellable) { finish(null) }
+        finish(null)
     }
 
-    /**
-     * A zero-length datagram, which Ktor's socket refuses ("Buffer is empty"), goes out on the JDK channel itself,
-     * as CPython 3.13+ sends it (gh-113812). A connected JDK channel sends nothing for zero bytes: that is reported,
-     * never dropped silently.
-     */
-    private fun sendEmpty(datagram: Datagram) {
-        val channel = (socket as Selectable).channel as DatagramChannel
-        if (channel.isConnected) {
-            throw UnsupportedOperationException("the JDK cannot send a zero-length datagram on a connected endpoint")
+    /** Sends one datagram, waiting while the socket has no room. */
+    private suspend fun send(outgoing: Outgoing) {
+        val data = outgoing.data
+        if (!data.hasRemaining()) {
+            // A connected JDK channel sends nothing for zero bytes: reported, never dropped silently.
+            if (channel.isConnected) {
+                throw UnsupportedOperationException(
+                    "the JDK cannot send a zero-length datagram on a connected endpoint",
+                )
+            }
+            channel.send(data, outgoing.target)
+            return
         }
-        channel.send(ByteBuffer.allocate(0), datagram.address.toJavaAddress())
+        while (true) {
+            val n = if (channel.isConnected) channel.write(data) else channel.send(data, outgoing.target)
+            if (n > 0) return
+            socket.await(SelectInterest.WRITE)
+        }
     }
 
     override fun sendTo(
@@ -163,13 +156,13 @@ internal class DatagramEngine<S>(
         if (remote != null && address != null && address != remote) {
             throw IllegalArgumentException("Invalid address: must be None or ${pythonAddress(remote)}")
         }
-        require(address == null || address is java.net.InetSocketAddress) {
+        require(address == null || address is InetSocketAddress) {
             "sendto(): an IP address is required, got ${address!!.javaClass.name}"
         }
-        val target = address ?: remote
+        val target: SocketAddress
         synchronized(lock) {
             if (closing || lost) return
-            if (target == null) {
+            target = address ?: remote ?: run {
                 // CPython's transport dies of this: "Fatal write error on datagram transport", then connection_lost.
                 val error = IllegalArgumentException("sendto(): an unconnected endpoint needs an address")
                 log.error("Fatal write error on datagram transport", error)
@@ -179,11 +172,7 @@ internal class DatagramEngine<S>(
             queued += data.size
             announce(marks.update(queued))
         }
-        val packet = Buffer().apply { write(data) }
-        val ktorAddress = (target as java.net.InetSocketAddress).let {
-            KtorInetSocketAddress(it.address.hostAddress, it.port)
-        }
-        queue.trySend(Datagram(packet, ktorAddress))
+        queue.trySend(Outgoing(ByteBuffer.wrap(data.copyOf()), target))
     }
 
     override fun close() {
@@ -260,12 +249,62 @@ internal class DatagramEngine<S>(
 
     override fun toString(): String = "<DatagramTransport ${extra["sockname"]}>"
 
-    private companion object {
-        val log = LoggerFactory.getLogger("io.aiostreams.Server")
+    companion object {
+        private val log = LoggerFactory.getLogger("io.aiostreams.Datagram")
+
+        /** The largest UDP payload: every datagram fits the receive buffer whole. */
+        private const val MAX_DATAGRAM = 65_536
+
+        /**
+         * A datagram channel on the loop: [sock] as given, or a new one bound to [local] (a free port of [remote]'s
+         * family when null) and connected to [remote] when given. **On failure nothing stays open.**
+         */
+        suspend fun open(
+            local: InetSocketAddress?,
+            remote: InetSocketAddress?,
+            reuseAddress: Boolean,
+            reusePort: Boolean,
+            allowBroadcast: Boolean,
+            sock: DatagramChannel?,
+        ): LoopChannel<DatagramChannel> {
+            if (sock != null) {
+                require(sock.localAddress != null) { "sock is not bound: $sock" }
+                return LoopChannel.of(sock)
+            }
+            require(local != null || remote != null) { "unexpected address family" }
+            val resolvedRemote = remote?.let { resolve(it) }
+            val resolvedLocal = local?.let { resolve(it) }
+            val address = (resolvedLocal ?: resolvedRemote)!!.address
+            val family = if (address is Inet6Address) StandardProtocolFamily.INET6 else StandardProtocolFamily.INET
+            val channel = DatagramChannel.open(family)
+            try {
+                channel.setOption(StandardSocketOptions.SO_REUSEADDR, reuseAddress)
+                if (reusePort) channel.setOption(StandardSocketOptions.SO_REUSEPORT, true)
+                if (allowBroadcast) channel.setOption(StandardSocketOptions.SO_BROADCAST, true)
+                channel.bind(resolvedLocal)
+                if (resolvedRemote != null) channel.connect(resolvedRemote)
+            } catch (e: Throwable) {
+                runCatching { channel.close() }
+                throw e
+            }
+            return LoopChannel.of(channel)
+        }
+
+        private suspend fun resolve(address: InetSocketAddress): InetSocketAddress =
+            if (!address.isUnresolved) {
+                address
+            } else {
+                InetSocketAddress(
+                    withContext(Dispatchers.IO) {
+                        InetAddress.getByName(address.hostString)
+                    },
+                    address.port,
+                )
+            }
     }
 }
 
 /** An address as Python prints one: `('127.0.0.1', 9999)`. */
 private fun pythonAddress(address: SocketAddress): String =
-    (address as? java.net.InetSocketAddress)?.let { "('${it.address?.hostAddress ?: it.hostString}', ${it.port})" }
+    (address as? InetSocketAddress)?.let { "('${it.address?.hostAddress ?: it.hostString}', ${it.port})" }
         ?: address.toString()

@@ -22,10 +22,8 @@ public interface DatagramProtocol {
     ) {}
 
     /**
-     * A send or receive failed (an ICMP "port unreachable" on a connected endpoint, a datagram without a
-     * destination, ...). **Python:** `error_received(exc)`, after which the endpoint stays open. Here, an error
-     * that stops the socket from receiving (Ktor's datagram sockets stop after an ICMP error) is followed by
-     * [connectionLost] with the same exception, so that receiving never stops silently.
+     * A send or receive failed (an ICMP "port unreachable" on a connected endpoint, say). **The endpoint stays
+     * open.** **Python:** `error_received(exc)`.
      */
     public fun errorReceived(exception: Exception) {}
 

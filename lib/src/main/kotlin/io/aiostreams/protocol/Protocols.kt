@@ -18,20 +18,16 @@ import io.aiostreams.internal.Wire
 import io.aiostreams.internal.closingOnFailure
 import io.aiostreams.serve
 import io.aiostreams.serveUnix
-import io.ktor.network.sockets.SocketOptions
-import io.ktor.network.sockets.aSocket
-import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
-import java.net.InetAddress
 import java.net.InetSocketAddress
 import java.net.ProtocolFamily
+import java.nio.channels.DatagramChannel
 import java.nio.channels.ServerSocketChannel
 import java.nio.channels.SocketChannel
 import javax.net.ssl.SSLContext
 import javax.net.ssl.SSLParameters
 import kotlin.time.Duration
-import io.ktor.network.sockets.InetSocketAddress as KtorAddress
 
 /**
  * Opens a TCP connection to [host]:[port] served by the protocol [protocolFactory] makes: CPython's
@@ -346,11 +342,15 @@ internal fun opener(protocolFactory: () -> Protocol) =
  * datagrams are sent and received, as in CPython 3.13+.
  *
  * **Python:** `await loop.create_datagram_endpoint(protocol_factory, local_addr=..., remote_addr=...,
- * reuse_port=..., allow_broadcast=...)`; `reuseAddress` is kept for symmetry (CPython removed `reuse_address` for
+ * reuse_port=..., allow_broadcast=..., sock=...)`; `reuseAddress` is kept for symmetry (CPython removed `reuse_address` for
  * UDP in 3.11 because of its security problems, and so it is false by default here).
  *
+ * With [sock], a `DatagramChannel` you already have (bound, and connected or not) is served instead; the addresses
+ * and options are then not used.
+ *
  * @throws java.net.BindException when [localAddress] is taken.
- * @throws IllegalArgumentException `unexpected address family` when neither address is given, as CPython.
+ * @throws IllegalArgumentException `unexpected address family` when neither address nor [sock] is given, as CPython;
+ *   `sock is not bound: ...`.
  */
 public suspend fun <P : DatagramProtocol> createDatagramEndpoint(
     protocolFactory: () -> P,
@@ -359,28 +359,17 @@ public suspend fun <P : DatagramProtocol> createDatagramEndpoint(
     reuseAddress: Boolean = false,
     reusePort: Boolean = false,
     allowBroadcast: Boolean = false,
+    sock: DatagramChannel? = null,
 ): DatagramEndpoint<P> {
-    require(localAddress != null || remoteAddress != null) { "unexpected address family" }
-    val local = localAddress?.let { KtorAddress(it.hostString, it.port) }
-    val configure: SocketOptions.UDPSocketOptions.() -> Unit = {
-        this.reuseAddress = reuseAddress
-        this.reusePort = reusePort
-        broadcast = allowBroadcast
-    }
-    val udp = aSocket(Loop.selector).udp()
-    val protocol = protocolFactory()
-    val engine =
-        if (remoteAddress != null) {
-            val resolved = withContext(Dispatchers.IO) { InetAddress.getByName(remoteAddress.hostString) }
-            val remote = InetSocketAddress(resolved, remoteAddress.port)
-            DatagramEngine(
-                udp.connect(KtorAddress(resolved.hostAddress, remote.port), local, configure),
-                protocol,
-                remote,
-            )
-        } else {
-            DatagramEngine(udp.bind(local, configure), protocol, null)
+    val socket = DatagramEngine.open(localAddress, remoteAddress, reuseAddress, reusePort, allowBroadcast, sock)
+    val protocol =
+        try {
+            protocolFactory()
+        } catch (e: Throwable) {
+            socket.close()
+            throw e
         }
-    engine.start()
+    val engine = DatagramEngine(socket, protocol)
+    withContext(Loop.dispatcher) { engine.start() }
     return DatagramEndpoint(engine, protocol)
 }
