@@ -294,6 +294,38 @@ public suspend fun startServer(
 }
 
 /**
+ * Starts a TCP server on every address of every one of [hosts] (CPython's `host` given as a sequence), port [port];
+ * everything else is as for the one-host [startServer].
+ *
+ * **Python:** `await asyncio.start_server(client_connected_cb, [host1, host2], port, ...)`.
+ *
+ * @throws IllegalArgumentException `no host to bind` for an empty list, and as for [startServer].
+ */
+public suspend fun startServer(
+    hosts: List<String>,
+    port: Int,
+    limit: Int = DEFAULT_LIMIT,
+    backlog: Int = 100,
+    reuseAddress: Boolean = true,
+    reusePort: Boolean = false,
+    keepAlive: Boolean? = null,
+    family: ProtocolFamily? = null,
+    startServing: Boolean = true,
+    ssl: SSLContext? = null,
+    sslParameters: SSLParameters? = null,
+    sslHandshakeTimeout: Duration? = null,
+    sslShutdownTimeout: Duration? = null,
+    suppressRaggedEofs: Boolean = true,
+    exceptionHandler: ((Throwable) -> Unit)? = null,
+    handler: suspend (reader: StreamReader, writer: StreamWriter) -> Unit,
+): Server {
+    checkLimit(limit)
+    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, suppressRaggedEofs)
+    val options = ServeOptions(tls, backlog, reuseAddress, reusePort, keepAlive, startServing, exceptionHandler, family)
+    return serve(Listener.tcp(hosts, port, options), options, streamHandler(limit, handler))
+}
+
+/**
  * Starts a server on the Unix domain socket [path]. **A socket file left there by a dead server is removed first**,
  * and the file is removed again on [Server.close] if it is still this server's (CPython 3.13), unless
  * `cleanupSocket = false`.

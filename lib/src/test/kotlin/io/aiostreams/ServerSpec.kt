@@ -207,6 +207,27 @@ class ServerSpec :
             }
         }
 
+        test("aServerListensOnEveryHostOfASequence") {
+            val server =
+                startServer(listOf("127.0.0.1", "::1", "127.0.0.1"), 0) { reader, writer ->
+                    writer.write(reader.readLine())
+                }
+            val addresses = server.addresses.map { it as InetSocketAddress }
+            addresses.map { it.address.hostAddress }.toSet() shouldBe setOf("127.0.0.1", "0:0:0:0:0:0:0:1")
+            addresses.size shouldBe 2 // the repeated host is bound once
+            for (address in addresses) {
+                val (reader, writer) = openConnection(address.address.hostAddress, address.port)
+                writer.write("hello ${address.port}\n".toByteArray())
+                String(withTimeout(10_000) { reader.readLine() }) shouldBe "hello ${address.port}\n"
+                writer.close()
+            }
+            shouldThrow<IllegalArgumentException> { startServer(emptyList(), 0) { _, _ -> } }.message shouldBe
+                "no host to bind"
+            server.close()
+            server.closeClients()
+            server.waitClosed()
+        }
+
         test("keepAliveIsSetOnAcceptedConnections") {
             val seen = CompletableDeferred<Boolean>()
             val server =

@@ -93,6 +93,19 @@ public object FutureProtocols {
             serve(Listener.tcp(host, port, serveOptions), serveOptions, opener)
         }
 
+    /** `loop.create_server(protocol_factory, [host1, host2], port)`: every address of every host. */
+    @JvmStatic
+    @JvmOverloads
+    public fun createServer(
+        protocolFactory: Supplier<out Protocol>,
+        hosts: List<String>,
+        port: Int,
+        options: StreamOptions = StreamOptions(),
+    ): CompletableFuture<FutureServer> =
+        listen(protocolFactory, options) { serveOptions, opener ->
+            serve(Listener.tcp(hosts, port, serveOptions), serveOptions, opener)
+        }
+
     /** `loop.create_unix_server(protocol_factory, path)`; TLS and server options as for [createServer]. */
     @JvmStatic
     @JvmOverloads

@@ -86,6 +86,19 @@ public object FutureStreams {
             serve(Listener.tcp(host, port, serveOptions), serveOptions, opener)
         }
 
+    /** `asyncio.start_server(handler, [host1, host2], port)`: every address of every host. */
+    @JvmStatic
+    @JvmOverloads
+    public fun startServer(
+        hosts: List<String>,
+        port: Int,
+        handler: FutureClientHandler,
+        options: StreamOptions = StreamOptions(),
+    ): CompletableFuture<FutureServer> =
+        listen(handler, options) { serveOptions, opener ->
+            serve(Listener.tcp(hosts, port, serveOptions), serveOptions, opener)
+        }
+
     /** `asyncio.start_unix_server(handler, path)`: see [io.aiostreams.startUnixServer]. */
     @JvmStatic
     @JvmOverloads

@@ -10,6 +10,7 @@ import java.io.IOException
 import java.net.BindException
 import java.net.InetAddress
 import java.net.InetSocketAddress
+import java.net.ProtocolFamily
 import java.net.StandardProtocolFamily
 import java.net.StandardSocketOptions
 import java.net.UnixDomainSocketAddress
@@ -37,22 +38,43 @@ internal object Listener {
         host: String?,
         port: Int,
         options: ServeOptions,
+    ): List<LoopChannel<ServerSocketChannel>> = tcp(listOf(host), port, options)
+
+    /** Binds every address of every one of [hosts] (CPython's `host` given as a sequence); no duplicates. */
+    suspend fun tcp(
+        hosts: List<String?>,
+        port: Int,
+        options: ServeOptions,
     ): List<LoopChannel<ServerSocketChannel>> {
         require(port in 0..65535) { "bind(): port must be 0-65535." }
-        val family = options.family
-        val hosts =
-            if (host.isNullOrEmpty()) {
-                when (family) {
-                    null -> listOf(null)
-                    StandardProtocolFamily.INET6 -> listOf("::")
-                    else -> listOf("0.0.0.0")
-                }
-            } else {
-                val resolved = withContext(Dispatchers.IO) { InetAddress.getAllByName(host) }
-                val ofFamily = resolved.filter { family == null || Connector.familyOf(it) == family }
-                if (ofFamily.isEmpty()) throw java.net.UnknownHostException("$host: no address of family $family")
-                ofFamily.map { it.hostAddress }.distinct()
+        require(hosts.isNotEmpty()) { "no host to bind" }
+        val addresses = hosts.flatMap { addressesOf(it, options.family) }.distinct()
+        return bindAll(addresses, port, options)
+    }
+
+    /** What [host] binds: every interface for `null` / `""` (of [family] when given), else each address of [host]. */
+    private suspend fun addressesOf(
+        host: String?,
+        family: ProtocolFamily?,
+    ): List<String?> {
+        if (host.isNullOrEmpty()) {
+            return when (family) {
+                null -> listOf(null)
+                StandardProtocolFamily.INET6 -> listOf("::")
+                else -> listOf("0.0.0.0")
             }
+        }
+        val resolved = withContext(Dispatchers.IO) { InetAddress.getAllByName(host) }
+        val ofFamily = resolved.filter { family == null || Connector.familyOf(it) == family }
+        if (ofFamily.isEmpty()) throw java.net.UnknownHostException("$host: no address of family $family")
+        return ofFamily.map { it.hostAddress }
+    }
+
+    private fun bindAll(
+        hosts: List<String?>,
+        port: Int,
+        options: ServeOptions,
+    ): List<LoopChannel<ServerSocketChannel>> {
         val bound = mutableListOf<LoopChannel<ServerSocketChannel>>()
         var unavailable: BindException? = null
         try {

@@ -135,6 +135,36 @@ public suspend fun createServer(
 }
 
 /**
+ * Starts a TCP server on every address of every one of [hosts] (CPython's `host` given as a sequence); everything
+ * else is as for the one-host [createServer].
+ *
+ * **Python:** `await loop.create_server(protocol_factory, [host1, host2], port, ...)`.
+ *
+ * @throws IllegalArgumentException `no host to bind` for an empty list.
+ */
+public suspend fun createServer(
+    protocolFactory: () -> Protocol,
+    hosts: List<String>,
+    port: Int,
+    backlog: Int = 100,
+    reuseAddress: Boolean = true,
+    reusePort: Boolean = false,
+    keepAlive: Boolean? = null,
+    family: ProtocolFamily? = null,
+    startServing: Boolean = true,
+    ssl: SSLContext? = null,
+    sslParameters: SSLParameters? = null,
+    sslHandshakeTimeout: Duration? = null,
+    sslShutdownTimeout: Duration? = null,
+    suppressRaggedEofs: Boolean = true,
+    exceptionHandler: ((Throwable) -> Unit)? = null,
+): Server {
+    val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, suppressRaggedEofs)
+    val options = ServeOptions(tls, backlog, reuseAddress, reusePort, keepAlive, startServing, exceptionHandler, family)
+    return serve(Listener.tcp(hosts, port, options), options, opener(protocolFactory))
+}
+
+/**
  * Starts a server on the Unix domain socket [path] (a stale socket file is removed first, and the file again on
  * close), each connection served by a new protocol from [protocolFactory]; with [ssl], every connection speaks TLS.
  *
