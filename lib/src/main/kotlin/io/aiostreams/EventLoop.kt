@@ -22,5 +22,6 @@ import kotlinx.coroutines.CoroutineDispatcher
  */
 public object EventLoop {
     /** Runs coroutines on the loop's thread; work dispatched from another thread wakes the loop at once. */
+    @JvmStatic
     public val dispatcher: CoroutineDispatcher get() = Loop.dispatcher
 }

@@ -49,6 +49,7 @@ import kotlinx.coroutines.flow.flow
 public class StreamReader(
     public val limit: Int = ReaderCore.DEFAULT_LIMIT,
 ) {
+    @get:JvmSynthetic
     internal val core: ReaderCore = ReaderCore(limit)
 
     /**

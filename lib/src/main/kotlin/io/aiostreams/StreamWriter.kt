@@ -39,6 +39,7 @@ import kotlin.time.Duration
  * itself.
  */
 public class StreamWriter internal constructor(
+    @get:JvmSynthetic
     internal val core: StreamTransport,
     private val reader: StreamReader,
 ) : AutoCloseable {

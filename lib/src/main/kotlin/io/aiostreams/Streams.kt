@@ -358,9 +358,11 @@ public suspend fun startUnixServer(
     return serveUnix(path, options, streamHandler(limit, handler), cleanupSocket)
 }
 
+@JvmSynthetic
 internal fun checkLimit(limit: Int) = require(limit > 0) { "Limit cannot be <= 0" }
 
 /** A running server on bound [listeners]: the one place a [Server] is made, for streams and protocols alike. */
+@JvmSynthetic
 internal fun serve(
     listeners: List<LoopChannel<ServerSocketChannel>>,
     options: ServeOptions,
@@ -373,6 +375,7 @@ internal fun serve(
 }
 
 /** A server on the Unix socket [path]; with [cleanupSocket], its file is removed on close if it is still this server's. */
+@JvmSynthetic
 internal fun serveUnix(
     path: String,
     options: ServeOptions,
@@ -385,6 +388,7 @@ internal fun serveUnix(
 }
 
 /** Reader, writer and transport over [wire]: the one place a [Connection] is made. The transport starts at once. */
+@JvmSynthetic
 internal fun connectionOf(
     wire: Wire,
     limit: Int,
@@ -398,6 +402,7 @@ internal fun connectionOf(
 }
 
 /** The streams API's connections: each runs [handler] with its reader and writer (CPython's `start_server`). */
+@JvmSynthetic
 internal fun streamHandler(
     limit: Int,
     handler: suspend (StreamReader, StreamWriter) -> Unit,

@@ -44,6 +44,12 @@ public class FutureStreamWriter
                 null
             }
 
+        /**
+         * A [java.util.concurrent.Flow.Subscriber] that writes what it receives and drains after each item: see
+         * [WriteSubscriber]. Each call makes a new one.
+         */
+        public fun subscriber(): WriteSubscriber = WriteSubscriber(writer, scope)
+
         /** [StreamWriter.canWriteEof]. */
         public fun canWriteEof(): Boolean = writer.canWriteEof()
 

@@ -24,25 +24,64 @@ import kotlin.time.toKotlinDuration
  * **Python:** the keyword arguments of `open_connection` / `start_server` and their Unix variants.
  */
 public class StreamOptions {
+    @get:JvmSynthetic @set:JvmSynthetic
     internal var limit: Int = DEFAULT_LIMIT
+
+    @get:JvmSynthetic @set:JvmSynthetic
     internal var executor: Executor? = null
+
+    @get:JvmSynthetic @set:JvmSynthetic
     internal var ssl: SSLContext? = null
+
+    @get:JvmSynthetic @set:JvmSynthetic
     internal var serverHostname: String? = null
+
+    @get:JvmSynthetic @set:JvmSynthetic
     internal var sslParameters: SSLParameters? = null
+
+    @get:JvmSynthetic @set:JvmSynthetic
     internal var sslHandshakeTimeout: Duration? = null
+
+    @get:JvmSynthetic @set:JvmSynthetic
     internal var sslShutdownTimeout: Duration? = null
+
+    @get:JvmSynthetic @set:JvmSynthetic
     internal var suppressRaggedEofs: Boolean = true
+
+    @get:JvmSynthetic @set:JvmSynthetic
     internal var localAddress: InetSocketAddress? = null
+
+    @get:JvmSynthetic @set:JvmSynthetic
     internal var happyEyeballsDelay: Duration? = null
+
+    @get:JvmSynthetic @set:JvmSynthetic
     internal var interleave: Int? = null
+
+    @get:JvmSynthetic @set:JvmSynthetic
     internal var startServing: Boolean = true
+
+    @get:JvmSynthetic @set:JvmSynthetic
     internal var cleanupSocket: Boolean = true
+
+    @get:JvmSynthetic @set:JvmSynthetic
     internal var family: ProtocolFamily? = null
+
+    @get:JvmSynthetic @set:JvmSynthetic
     internal var allErrors: Boolean = false
+
+    @get:JvmSynthetic @set:JvmSynthetic
     internal var backlog: Int = 100
+
+    @get:JvmSynthetic @set:JvmSynthetic
     internal var reuseAddress: Boolean = true
+
+    @get:JvmSynthetic @set:JvmSynthetic
     internal var reusePort: Boolean = false
+
+    @get:JvmSynthetic @set:JvmSynthetic
     internal var keepAlive: Boolean? = null
+
+    @get:JvmSynthetic @set:JvmSynthetic
     internal var exceptionHandler: Consumer<Throwable>? = null
 
     /** The reader's limit (`limit=`); 64 KiB by default. */
@@ -128,6 +167,7 @@ public class StreamOptions {
     public fun keepAlive(keepAlive: Boolean?): StreamOptions = apply { this.keepAlive = keepAlive }
 
     /** The TLS settings of a client call (with [serverHostname]) or a server call (without). */
+    @JvmSynthetic
     internal fun tls(client: Boolean): TlsConfig? =
         TlsConfig.of(
             ssl,
@@ -139,10 +179,12 @@ public class StreamOptions {
         )
 
     /** The connector's input for a client call; checked now, before anything is opened. */
+    @JvmSynthetic
     internal fun connectOptions(): ConnectOptions =
         ConnectOptions(tls(client = true), localAddress, happyEyeballsDelay, interleave, family, allErrors)
 
     /** The listener's input for a server call; checked now, before anything is bound. */
+    @JvmSynthetic
     internal fun serveOptions(): ServeOptions =
         ServeOptions(
             tls(client = false),
@@ -156,6 +198,7 @@ public class StreamOptions {
         )
 
     /** [exceptionHandler] as the Kotlin entry points take it. */
+    @JvmSynthetic
     internal fun kotlinExceptionHandler(): (
         (
             Throwable,

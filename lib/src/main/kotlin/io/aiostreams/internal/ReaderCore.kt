@@ -154,12 +154,14 @@ internal class ReaderCore(
         if (n < 0) return readAll()
         val w =
             synchronized(lock) {
-                if (buffer.size != 0L || eof) return takeOrEofError(n)
+                readStep(n)?.let { return it }
                 beginWait("read")
             }
         awaitWake(w)
         return synchronized(lock) { takeOrEofError(n) }
     }
+
+    private fun readStep(n: Int): ByteArray? = if (buffer.size != 0L || eof) takeOrEofError(n) else null
 
     private fun takeOrEofError(n: Int): ByteArray {
         if (buffer.size == 0L && eof) eofError?.let { throw it }
@@ -192,12 +194,17 @@ internal class ReaderCore(
         while (true) {
             val w =
                 synchronized(lock) {
-                    if (buffer.size >= n) return take(n)
-                    if (eof) throw eofError ?: IncompleteReadError(buffer.readByteArray(), n)
+                    exactlyStep(n)?.let { return it }
                     beginWait("readexactly")
                 }
             awaitWake(w)
         }
+    }
+
+    private fun exactlyStep(n: Int): ByteArray? {
+        if (buffer.size >= n) return take(n)
+        if (eof) throw eofError ?: IncompleteReadError(buffer.readByteArray(), n)
+        return null
     }
 
     /**
@@ -209,38 +216,87 @@ internal class ReaderCore(
         forLine: Boolean,
     ): ByteArray {
         synchronized(lock) { exception?.let { throw it } }
-        // Leading bytes known to hold no separator: never scanned again (CPython's offset rule).
-        var offset = 0L
+        val scan = Scan()
         while (true) {
             val w =
                 synchronized(lock) {
-                    val size = buffer.size
-                    if (size - offset >= separators.minLength) {
-                        if (separators.search(buffer, offset)) {
-                            val start = separators.matchStart
-                            if (start > limit) {
-                                overrun("Separator is found, but chunk is longer than limit", start, forLine)
-                            }
-                            val chunk = buffer.readByteArray(separators.matchEnd.toInt())
-                            maybeResumeTransport()
-                            return chunk
-                        }
-                        offset = maxOf(0L, size + 1 - separators.maxLength)
-                        if (offset > limit) {
-                            overrun("Separator is not found, and chunk exceed the limit", offset, forLine)
-                        }
-                    }
-                    if (eof) {
-                        eofError?.let { if (!forLine || buffer.size == 0L) throw it }
-                        val partial = buffer.readByteArray()
-                        if (forLine) return partial
-                        throw IncompleteReadError(partial, null)
-                    }
+                    untilStep(separators, forLine, scan)?.let { return it }
                     beginWait("readuntil")
                 }
             awaitWake(w)
         }
     }
+
+    /** Leading bytes known to hold no separator: never scanned again (CPython's offset rule). */
+    private class Scan {
+        var offset = 0L
+    }
+
+    private fun untilStep(
+        separators: Separators,
+        forLine: Boolean,
+        scan: Scan,
+    ): ByteArray? {
+        val size = buffer.size
+        if (size - scan.offset >= separators.minLength) {
+            if (separators.search(buffer, scan.offset)) {
+                val start = separators.matchStart
+                if (start > limit) {
+                    overrun("Separator is found, but chunk is longer than limit", start, forLine)
+                }
+                val chunk = buffer.readByteArray(separators.matchEnd.toInt())
+                maybeResumeTransport()
+                return chunk
+            }
+            scan.offset = maxOf(0L, size + 1 - separators.maxLength)
+            if (scan.offset > limit) {
+                overrun("Separator is not found, and chunk exceed the limit", scan.offset, forLine)
+            }
+        }
+        if (eof) {
+            eofError?.let { if (!forLine || buffer.size == 0L) throw it }
+            val partial = buffer.readByteArray()
+            if (forLine) return partial
+            throw IncompleteReadError(partial, null)
+        }
+        return null
+    }
+
+    // ---- attempts without waiting: the Java and blocking views' fast path ---------------------------------------
+
+    /**
+     * [read] if it can finish now: its result (or its failure, thrown), or null when it would have to wait. Nothing
+     * is consumed when null is returned. `read(-1)` finishes now only once end of stream has been fed.
+     */
+    fun tryRead(n: Int): ByteArray? =
+        synchronized(lock) {
+            exception?.let { throw it }
+            when {
+                n == 0 -> EMPTY
+                n > 0 -> readStep(n)
+                !eof -> null
+                else -> takeOrEofError(Int.MAX_VALUE)
+            }
+        }
+
+    /** [readExactly] if it can finish now, as [tryRead]. */
+    fun tryReadExactly(n: Int): ByteArray? {
+        require(n >= 0) { "readexactly size can not be less than zero" }
+        return synchronized(lock) {
+            exception?.let { throw it }
+            if (n == 0) EMPTY else exactlyStep(n)
+        }
+    }
+
+    /** [readUntil] if it can finish now, as [tryRead]. */
+    fun tryReadUntil(
+        separators: Separators,
+        forLine: Boolean,
+    ): ByteArray? =
+        synchronized(lock) {
+            exception?.let { throw it }
+            untilStep(separators, forLine, Scan())
+        }
 
     private fun overrun(
         message: String,

@@ -341,6 +341,7 @@ public suspend fun startTls(
 }
 
 /** Runs a new protocol on a client [wire]; a factory that throws leaves nothing open. */
+@JvmSynthetic
 internal suspend fun <P : Protocol> served(
     wire: Wire,
     protocolFactory: () -> P,
@@ -352,6 +353,7 @@ internal suspend fun <P : Protocol> served(
     return ProtocolConnection(sink.view, protocol)
 }
 
+@JvmSynthetic
 internal fun opener(protocolFactory: () -> Protocol) =
     ServerCore.ConnectionOpener { wire, scope, report ->
         val protocol =

@@ -84,9 +84,9 @@ class FutureProtocolsTest {
 
     @Test
     void unixProtocolCallsTakeTlsServerOptionsAndTheExecutor() throws Exception {
-        String path = TempDirs.INSTANCE.create("aiostreams-unix-tls").resolve("echo.sock").toString();
+        String path = TempDirs.create("aiostreams-unix-tls").resolve("echo.sock").toString();
         StreamOptions serverOptions = new StreamOptions()
-                .ssl(SslContexts.serverContext(TestPki.INSTANCE.getServerCert(), TestPki.INSTANCE.getServerKey()))
+                .ssl(SslContexts.serverContext(TestPki.getServerCert(), TestPki.getServerKey()))
                 .startServing(false);
         FutureServer server =
                 FutureProtocols.createUnixServer(EchoProtocol::new, path, serverOptions).get(WAIT, TimeUnit.SECONDS);
@@ -104,7 +104,7 @@ class FutureProtocolsTest {
         }, "java-side"));
         try {
             StreamOptions clientOptions = new StreamOptions()
-                    .ssl(SslContexts.clientContext(TestPki.INSTANCE.getCaCert()))
+                    .ssl(SslContexts.clientContext(TestPki.getCaCert()))
                     .serverHostname("localhost")
                     .executor(executor);
             CompletableFuture<ProtocolConnection<Collector>> opening =

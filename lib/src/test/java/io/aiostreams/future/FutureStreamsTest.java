@@ -197,10 +197,10 @@ class FutureStreamsTest {
     @Test
     void aTlsClientVerifiesTheServerAgainstATestCa() throws Exception {
         StreamOptions serverOptions = new StreamOptions()
-                .ssl(SslContexts.serverContext(TestPki.INSTANCE.getServerCert(), TestPki.INSTANCE.getServerKey()));
+                .ssl(SslContexts.serverContext(TestPki.getServerCert(), TestPki.getServerKey()));
         FutureServer server = FutureStreams.startServer("127.0.0.1", 0, FutureStreamsTest::echo, serverOptions)
                 .get(WAIT, TimeUnit.SECONDS);
-        StreamOptions clientOptions = new StreamOptions().ssl(SslContexts.clientContext(TestPki.INSTANCE.getCaCert()));
+        StreamOptions clientOptions = new StreamOptions().ssl(SslContexts.clientContext(TestPki.getCaCert()));
         FutureConnection connection = FutureStreams.openConnection("localhost", port(server), clientOptions)
                 .get(WAIT, TimeUnit.SECONDS);
         connection.getWriter().write(ascii("over tls\n"));
@@ -210,7 +210,7 @@ class FutureStreamsTest {
         connection.getWriter().waitClosed().get(WAIT, TimeUnit.SECONDS);
 
         // An untrusting client is refused with the JDK's handshake exception.
-        StreamOptions untrusting = new StreamOptions().ssl(SslContexts.clientContext(TestPki.INSTANCE.getDir().resolve("other-ca.pem")));
+        StreamOptions untrusting = new StreamOptions().ssl(SslContexts.clientContext(TestPki.getDir().resolve("other-ca.pem")));
         ExecutionException e = assertThrows(ExecutionException.class,
                 () -> FutureStreams.openConnection("localhost", port(server), untrusting).get(WAIT, TimeUnit.SECONDS));
         assertInstanceOf(SSLHandshakeException.class, e.getCause());
@@ -222,7 +222,7 @@ class FutureStreamsTest {
     @Test
     void startTlsUpgradesAPlainConnectionFromJava() throws Exception {
         SSLContext serverContext =
-                SslContexts.serverContext(TestPki.INSTANCE.getServerCert(), TestPki.INSTANCE.getServerKey());
+                SslContexts.serverContext(TestPki.getServerCert(), TestPki.getServerKey());
         FutureServer server = FutureStreams.startServer("127.0.0.1", 0, (reader, writer) ->
                 reader.readLine()
                         .thenCompose(line -> writer.startTls(serverContext))
@@ -231,7 +231,7 @@ class FutureStreamsTest {
         connection.getWriter().write(ascii("STARTTLS\n"));
         StreamOptions tls = new StreamOptions().serverHostname("localhost")
                 .sslHandshakeTimeout(java.time.Duration.ofSeconds(10)).suppressRaggedEofs(false);
-        connection.getWriter().startTls(SslContexts.clientContext(TestPki.INSTANCE.getCaCert()), tls)
+        connection.getWriter().startTls(SslContexts.clientContext(TestPki.getCaCert()), tls)
                 .get(WAIT, TimeUnit.SECONDS);
         connection.getWriter().write(ascii("secret\n"));
         assertEquals("secret\n", new String(connection.getReader().readLine().get(WAIT, TimeUnit.SECONDS), US_ASCII));

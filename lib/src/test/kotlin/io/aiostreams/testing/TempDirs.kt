@@ -13,6 +13,7 @@ object TempDirs {
     }
 
     /** A new folder named after [prefix], gone when the test JVM exits. */
+    @JvmStatic
     fun create(prefix: String): Path = Files.createTempDirectory(prefix).also { made.add(it) }
 
     private fun removeTree(root: Path) {

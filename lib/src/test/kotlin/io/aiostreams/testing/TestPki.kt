@@ -10,17 +10,25 @@ import java.util.concurrent.TimeUnit
  * a client certificate. Made once per test run, in a temporary folder.
  */
 object TestPki {
-    val dir: Path by lazy { TempDirs.create("aiostreams-pki").also { make(it) } }
+    @JvmStatic val dir: Path by lazy { TempDirs.create("aiostreams-pki").also { make(it) } }
 
-    val caCert: Path get() = dir.resolve("ca.pem")
-    val serverCert: Path get() = dir.resolve("server.pem")
-    val serverKey: Path get() = dir.resolve("server.key")
-    val otherServerCert: Path get() = dir.resolve("other-server.pem")
-    val otherServerKey: Path get() = dir.resolve("other-server.key")
-    val expiredCert: Path get() = dir.resolve("expired.pem")
-    val expiredKey: Path get() = dir.resolve("expired.key")
-    val clientCert: Path get() = dir.resolve("client.pem")
-    val clientKey: Path get() = dir.resolve("client.key")
+    @JvmStatic val caCert: Path get() = dir.resolve("ca.pem")
+
+    @JvmStatic val serverCert: Path get() = dir.resolve("server.pem")
+
+    @JvmStatic val serverKey: Path get() = dir.resolve("server.key")
+
+    @JvmStatic val otherServerCert: Path get() = dir.resolve("other-server.pem")
+
+    @JvmStatic val otherServerKey: Path get() = dir.resolve("other-server.key")
+
+    @JvmStatic val expiredCert: Path get() = dir.resolve("expired.pem")
+
+    @JvmStatic val expiredKey: Path get() = dir.resolve("expired.key")
+
+    @JvmStatic val clientCert: Path get() = dir.resolve("client.pem")
+
+    @JvmStatic val clientKey: Path get() = dir.resolve("client.key")
 
     private const val SAN = "subjectAltName=DNS:localhost,IP:127.0.0.1"
 

@@ -1,0 +1,110 @@
+package io.aiostreams.future
+
+import io.aiostreams.StreamReader
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.launch
+import java.util.concurrent.Flow
+import java.util.concurrent.atomic.AtomicLong
+import java.util.concurrent.atomic.AtomicReference
+
+/**
+ * [FutureStreamReader.lines]: one coroutine per subscription reads a line for each unit of demand and signals it.
+ * Signals are serial because only that coroutine sends them; `request` and `cancel` only change state and wake it.
+ */
+internal class LinePublisher(
+    private val reader: StreamReader,
+    private val scope: CoroutineScope,
+) : Flow.Publisher<ByteArray> {
+    private val active = AtomicReference<Subscription?>()
+
+    override fun subscribe(subscriber: Flow.Subscriber<in ByteArray>?) {
+        if (subscriber == null) throw NullPointerException("subscriber is null")
+        val subscription = Subscription(subscriber)
+        if (!active.compareAndSet(null, subscription)) {
+            signal { subscriber.onSubscribe(Cancelled) }
+            signal { subscriber.onError(IllegalStateException("the lines of this reader already have a subscriber")) }
+            return
+        }
+        subscription.start()
+    }
+
+    private inner class Subscription(
+        private val subscriber: Flow.Subscriber<in ByteArray>,
+    ) : Flow.Subscription {
+        private val demand = AtomicLong()
+        private val wake = Channel<Unit>(Channel.CONFLATED)
+
+        @Volatile private var invalidRequest: Long = 0
+        private val job: Job = scope.launch(start = CoroutineStart.LAZY) { emit() }
+
+        fun start() {
+            if (!signal { subscriber.onSubscribe(this) }) cancel()
+            job.start()
+        }
+
+        override fun request(n: Long) {
+            if (n <= 0) {
+                invalidRequest = n
+            } else {
+                demand.getAndUpdate { d -> if (d + n < 0) Long.MAX_VALUE else d + n }
+            }
+            wake.trySend(Unit)
+        }
+
+        override fun cancel() {
+            job.cancel()
+            active.compareAndSet(this, null)
+        }
+
+        private suspend fun emit() {
+            try {
+                while (true) {
+                    while (demand.get() == 0L && invalidRequest == 0L) wake.receive()
+                    if (invalidRequest != 0L) {
+                        val n = invalidRequest
+                        signal { subscriber.onError(IllegalArgumentException("request(n) needs n > 0 (§3.9): $n")) }
+                        return
+                    }
+                    val line =
+                        try {
+                            reader.readLine()
+                        } catch (e: CancellationException) {
+                            throw e
+                        } catch (e: Throwable) {
+                            signal { subscriber.onError(e) }
+                            return
+                        }
+                    if (line.isEmpty()) {
+                        signal { subscriber.onComplete() }
+                        return
+                    }
+                    demand.getAndUpdate { d -> if (d == Long.MAX_VALUE) d else d - 1 }
+                    if (!signal { subscriber.onNext(line) }) return
+                }
+            } finally {
+                active.compareAndSet(this, null)
+            }
+        }
+    }
+
+    private object Cancelled : Flow.Subscription {
+        override fun request(n: Long) = Unit
+
+        override fun cancel() = Unit
+    }
+
+    private companion object {
+        /** A subscriber that throws breaks rule 2.13; its subscription ends there (false) instead of the loop. */
+        inline fun signal(block: () -> Unit): Boolean =
+            try {
+                block()
+                true
+            } catch (_: Exception) {
+                false
+            }
+    }
+}
