@@ -38,7 +38,8 @@ internal class LinePublisher(
         private val demand = AtomicLong()
         private val wake = Channel<Unit>(Channel.CONFLATED)
 
-        @Volatile private var invalidRequest: Long = 0
+        /** The first `request(n)` with `n <= 0`, which ends the subscription with `onError` (rule 3.9). */
+        @Volatile private var invalidRequest: Long? = null
         private val job: Job = scope.launch(start = CoroutineStart.LAZY) { emit() }
 
         fun start() {
@@ -48,7 +49,7 @@ internal class LinePublisher(
 
         override fun request(n: Long) {
             if (n <= 0) {
-                invalidRequest = n
+                if (invalidRequest == null) invalidRequest = n
             } else {
                 demand.getAndUpdate { d -> if (d + n < 0) Long.MAX_VALUE else d + n }
             }
@@ -63,9 +64,18 @@ internal class LinePublisher(
         private suspend fun emit() {
             try {
                 while (true) {
-                    while (demand.get() == 0L && invalidRequest == 0L) wake.receive()
-                    if (invalidRequest != 0L) {
-                        val n = invalidRequest
+                    // End of stream and failures are signalled without waiting for demand (rules 1.4 and 1.5).
+                    if (demand.get() == 0L && reader.atEof()) {
+                        signal { subscriber.onComplete() }
+                        return
+                    }
+                    reader.exception()?.let { e ->
+                        signal { subscriber.onError(e) }
+                        return
+                    }
+                    while (demand.get() == 0L && invalidRequest == null) wake.receive()
+                    val n = invalidRequest
+                    if (n != null) {
                         signal { subscriber.onError(IllegalArgumentException("request(n) needs n > 0 (§3.9): $n")) }
                         return
                     }

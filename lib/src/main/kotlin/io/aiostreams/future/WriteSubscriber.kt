@@ -28,6 +28,9 @@ public class WriteSubscriber internal constructor(
 ) : Flow.Subscriber<ByteArray> {
     private val subscription = AtomicReference<Flow.Subscription?>()
     private val items = Channel<ByteArray>(Channel.UNLIMITED)
+
+    /** The publisher's error, thrown as is once what came before it is written. */
+    @Volatile private var failure: Throwable? = null
     private val done: CompletableFuture<Void?> =
         scope.future(start = CoroutineStart.UNDISPATCHED) {
             try {
@@ -37,6 +40,7 @@ public class WriteSubscriber internal constructor(
                     subscription.get()?.request(1)
                 }
                 writer.drain()
+                failure?.let { throw it }
             } catch (e: Throwable) {
                 subscription.get()?.cancel()
                 throw e
@@ -63,7 +67,8 @@ public class WriteSubscriber internal constructor(
 
     /** Fails [completion] with [throwable] after what came before it is written. */
     override fun onError(throwable: Throwable) {
-        items.close(throwable)
+        failure = throwable
+        items.close()
     }
 
     /** Completes [completion] once everything is drained. */

@@ -27,8 +27,11 @@ import picocli.CommandLine.Parameters;
             Samples.BenchCommand.class
         })
 public final class Samples implements Runnable {
-    /** Which twin runs a sample. */
-    enum Lang { kotlin, java }
+    /** Which twin runs a sample: Kotlin, Java on futures, or Java on the blocking API (some samples only). */
+    enum Lang { kotlin, java, blocking }
+
+    /** A sample that also exists on the blocking API ({@code --lang blocking}). */
+    interface HasBlockingTwin {}
 
     @Override
     public void run() {
@@ -41,12 +44,24 @@ public final class Samples implements Runnable {
 
     /** Runs the program as {@link #main} would, but returns the exit code. */
     public static int execute(String... args) {
-        return new CommandLine(new Samples()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        return new CommandLine(new Samples())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionStrategy(parsed -> {
+                    CommandLine last = parsed.asCommandLineList().get(parsed.asCommandLineList().size() - 1);
+                    Object command = last.getCommand();
+                    if (command instanceof Twin twin && twin.lang == Lang.blocking && !(command instanceof HasBlockingTwin)) {
+                        throw new CommandLine.ParameterException(last, "--lang blocking: " + last.getCommandName()
+                                + " has no blocking twin (echo-server, line-client and bench have one)");
+                    }
+                    return new CommandLine.RunLast().execute(parsed);
+                })
+                .execute(args);
     }
 
     /** The options every sample shares. */
     abstract static class Twin {
-        @Option(names = "--lang", defaultValue = "kotlin", description = "kotlin or java (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--lang", defaultValue = "kotlin",
+                description = "kotlin, java, or blocking (Java on the blocking API; some samples) (default: ${DEFAULT-VALUE}).")
         Lang lang;
     }
 
@@ -80,7 +95,7 @@ public final class Samples implements Runnable {
 
     @Command(name = "echo-server", mixinStandardHelpOptions = true,
             description = "asyncio's TCP echo server: echoes up to 100 bytes per connection, then closes it.")
-    static final class EchoServerCommand extends Twin implements Callable<Integer> {
+    static final class EchoServerCommand extends Twin implements Callable<Integer>, HasBlockingTwin {
         @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
         String host;
 
@@ -88,8 +103,11 @@ public final class Samples implements Runnable {
         int port;
 
         @Override
-        public Integer call() {
-            if (lang == Lang.java) {
+        public Integer call() throws Exception {
+            if (lang == Lang.blocking) {
+                var server = io.aiostreams.samples.java.BlockingEchoServer.start(host, port, System.out);
+                io.aiostreams.samples.java.BlockingEchoServer.serveUntilStopped(server);
+            } else if (lang == Lang.java) {
                 var server = io.aiostreams.samples.java.EchoServer.start(host, port, System.out);
                 io.aiostreams.samples.java.EchoServer.serveUntilStopped(server);
             } else {
@@ -125,7 +143,7 @@ public final class Samples implements Runnable {
 
     @Command(name = "line-client", mixinStandardHelpOptions = true,
             description = "Writes four lines and reads lines back until 'Last line.'.")
-    static final class LineClientCommand extends Twin implements Callable<Integer> {
+    static final class LineClientCommand extends Twin implements Callable<Integer>, HasBlockingTwin {
         @Option(names = "--host", defaultValue = "localhost", description = "Server address (default: ${DEFAULT-VALUE}).")
         String host;
 
@@ -133,8 +151,10 @@ public final class Samples implements Runnable {
         int port;
 
         @Override
-        public Integer call() {
-            if (lang == Lang.java) {
+        public Integer call() throws Exception {
+            if (lang == Lang.blocking) {
+                io.aiostreams.samples.java.BlockingLineClient.run(host, port, System.out);
+            } else if (lang == Lang.java) {
                 io.aiostreams.samples.java.LineClient.run(host, port, System.out);
             } else {
                 io.aiostreams.samples.kotlin.LineClient.run(host, port, System.out);
@@ -293,7 +313,7 @@ public final class Samples implements Runnable {
 
     @Command(name = "bench", mixinStandardHelpOptions = true,
             description = "The loopback benchmark's server or client (workloads W1-W5, see BENCHMARKS.md).")
-    static final class BenchCommand extends Twin implements Callable<Integer> {
+    static final class BenchCommand extends Twin implements Callable<Integer>, HasBlockingTwin {
         @Parameters(index = "0", description = "server or client.")
         String role;
 
@@ -323,10 +343,10 @@ public final class Samples implements Runnable {
         Peer peer;
 
         @Override
-        public Integer call() {
-            if (peer != Peer.aiostreams && lang == Lang.java) {
-                throw new CommandLine.ParameterException(new CommandLine(this),
-                        "--lang java: the " + peer + " peer is Kotlin only (--lang applies to the aiostreams peer)");
+        public Integer call() throws Exception {
+            if (peer != Peer.aiostreams && lang != Lang.kotlin) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--lang " + lang + ": the " + peer
+                        + " peer is Kotlin only (--lang applies to the aiostreams peer)");
             }
             switch (role) {
                 case "server" -> {
@@ -334,6 +354,8 @@ public final class Samples implements Runnable {
                         io.aiostreams.samples.kotlin.bench.KtorBench.server(workload, port);
                     } else if (peer == Peer.nio) {
                         io.aiostreams.samples.kotlin.bench.NioFloor.server(workload, port);
+                    } else if (lang == Lang.blocking) {
+                        io.aiostreams.samples.java.BlockingBench.server(workload, port);
                     } else if (lang == Lang.java) {
                         io.aiostreams.samples.java.StreamsBench.server(workload, port);
                     } else {
@@ -362,12 +384,15 @@ public final class Samples implements Runnable {
             }
         }
 
-        private String client(long amount) {
+        private String client(long amount) throws Exception {
             if (peer == Peer.ktor) {
                 return io.aiostreams.samples.kotlin.bench.KtorBench.client(workload, port, amount);
             }
             if (peer == Peer.nio) {
                 return io.aiostreams.samples.kotlin.bench.NioFloor.client(workload, port, amount);
+            }
+            if (lang == Lang.blocking) {
+                return io.aiostreams.samples.java.BlockingBench.client(workload, port, amount);
             }
             return lang == Lang.java
                     ? io.aiostreams.samples.java.StreamsBench.client(workload, port, amount)
