@@ -66,6 +66,11 @@ private val harnesses =
             io.aiostreams.samples.java.StreamsBench::client,
         ),
         Harness(
+            "aiostreams-blocking",
+            inProcess(io.aiostreams.samples.java.BlockingBench::server),
+            io.aiostreams.samples.java.BlockingBench::client,
+        ),
+        Harness(
             "ktor",
             inProcess(io.aiostreams.samples.kotlin.bench.KtorBench::server),
             io.aiostreams.samples.kotlin.bench.KtorBench::client,

@@ -36,6 +36,7 @@ class SamplesTwinsSpec :
         test("commandLineRejectsBadArgumentsWithUsageErrorCode") {
             Samples.execute("reader-bench", "--lines", "0") shouldBe 2
             Samples.execute("reader-demo", "--lang", "cobol") shouldBe 2
+            Samples.execute("reader-demo", "--lang", "blocking") shouldBe 2
             Samples.execute("--help") shouldBe 0
         }
     })
