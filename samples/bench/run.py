@@ -29,8 +29,10 @@ CLASSPATH_FILE = os.path.join(ROOT, "samples", "target", "bench.classpath")
 SECOND_JDK = os.environ.get("AIOSTREAMS_SECOND_JDK")
 WORKLOADS = ["W1", "W2", "W3", "W4", "W5"]
 PEERS = ["aiostreams", "ktor", "cpython", "nio"]
-OPTIONAL_PEERS = ["aiostreams-java"]  # the Java API's twin of the aiostreams harness, on request
-JVM_PEERS = {"aiostreams", "ktor", "aiostreams-java", "nio"}
+# the Java API's twins of the aiostreams harness, on request: futures, and the blocking API (a thread per connection)
+OPTIONAL_PEERS = ["aiostreams-java", "aiostreams-blocking"]
+JVM_PEERS = {"aiostreams", "ktor", "aiostreams-java", "aiostreams-blocking", "nio"}
+LANG_OF_PEER = {"aiostreams-java": "java", "aiostreams-blocking": "blocking"}
 # The JVM's floor (a bare NIO selector loop, no library) implements only the workloads whose targets it bounds.
 PEER_WORKLOADS = {"nio": {"W1", "W3"}}
 NAMES = {"W1": "bulk", "W2": "lines", "W3": "pingpong", "W4": "churn", "W5": "fanin"}
@@ -83,7 +85,8 @@ def classpath():
 def command(peer, java, role, workload, port):
     if peer == "cpython":
         return [sys.executable, PYTHON_PEER, role, "--workload", workload, "--port", str(port)]
-    harness = ["--peer", "aiostreams", "--lang", "java"] if peer == "aiostreams-java" else ["--peer", peer]
+    lang = LANG_OF_PEER.get(peer)
+    harness = ["--peer", "aiostreams", "--lang", lang] if lang else ["--peer", peer]
     return [java, "-cp", classpath(), "io.aiostreams.samples.Samples", "bench", role,
             "--workload", workload, "--port", str(port)] + harness
 

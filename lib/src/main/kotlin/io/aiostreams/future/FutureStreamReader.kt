@@ -133,7 +133,7 @@ public class FutureStreamReader
         /** The read done now when the buffer allows it; a coroutine only when it has to wait. */
         private inline fun attempt(
             now: () -> ByteArray?,
-            noinline later: suspend () -> ByteArray,
+            crossinline later: suspend () -> ByteArray,
         ): CompletableFuture<ByteArray> {
             val done =
                 try {

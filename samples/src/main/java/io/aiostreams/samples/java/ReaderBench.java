@@ -14,7 +14,9 @@ import java.util.concurrent.CompletionException;
 
 /**
  * Throughput of the reader alone, through the Java view: lines of 100 bytes fed in 64 KiB chunks, read back with
- * {@code readLine} and with {@code readUntil("\r\n")}; reads that can finish from the buffer complete at once.
+ * {@code readLine} and with {@code readUntil("\r\n")}, one future per read (reads that can finish from the buffer
+ * complete at once; the one read per chunk that waits completes on another thread), and with {@code forEachLine} (one
+ * loop for the whole stream, reading on another thread while this one feeds).
  */
 public final class ReaderBench {
     private static final int LINE = 100;
@@ -36,7 +38,34 @@ public final class ReaderBench {
             }
             Collections.sort(times);
             out.println(BenchData.report("java", name, lines, LINE, times));
+            if (!crlf) {
+                for (int w = 0; w < WARM_UP; w++) {
+                    forEachLine(chunks, lines);
+                }
+                List<Long> loops = new ArrayList<>();
+                for (int r = 0; r < rounds; r++) {
+                    loops.add(forEachLine(chunks, lines));
+                }
+                Collections.sort(loops);
+                out.println(BenchData.report("java", "forEachLine", lines, LINE, loops));
+            }
         }
+    }
+
+    private static long forEachLine(List<byte[]> chunks, int lines) {
+        long started = System.nanoTime();
+        StreamReader reader = new StreamReader();
+        int[] count = {0};
+        CompletableFuture<Void> done = new FutureStreamReader(reader).forEachLine(line -> count[0]++);
+        for (byte[] chunk : chunks) {
+            reader.feedData(chunk);
+        }
+        reader.feedEof();
+        done.join();
+        if (count[0] != lines) {
+            throw new IllegalStateException("read " + count[0] + " lines, expected " + lines);
+        }
+        return System.nanoTime() - started;
     }
 
     /** Waits for a read; false at end of stream (an empty line, or IncompleteReadError from readUntil). */

@@ -64,21 +64,14 @@ public final class StreamsBench {
 
     private static CompletableFuture<Void> serveBulk(FutureStreamReader reader, FutureStreamWriter writer) {
         long[] count = {0};
-        return loop(() -> reader.read(BenchSpec.CHUNK).thenApply(data -> {
-            count[0] += data.length;
-            return data.length > 0;
-        })).thenCompose(ignored -> reply(writer, ByteBuffer.allocate(8).putLong(count[0]).array()));
+        return reader.forEachChunk(BenchSpec.CHUNK, data -> count[0] += data.length)
+                .thenCompose(ignored -> reply(writer, ByteBuffer.allocate(8).putLong(count[0]).array()));
     }
 
     private static CompletableFuture<Void> serveLines(FutureStreamReader reader, FutureStreamWriter writer) {
         long[] count = {0};
-        return loop(() -> reader.readLine().thenApply(line -> {
-            if (line.length == 0) {
-                return false;
-            }
-            count[0]++;
-            return true;
-        })).thenCompose(ignored -> reply(writer, (count[0] + "\n").getBytes(StandardCharsets.US_ASCII)));
+        return reader.forEachLine(line -> count[0]++)
+                .thenCompose(ignored -> reply(writer, (count[0] + "\n").getBytes(StandardCharsets.US_ASCII)));
     }
 
     private static CompletableFuture<Void> servePingPong(FutureStreamReader reader, FutureStreamWriter writer) {
