@@ -111,10 +111,14 @@ def wait_listening(port, server, timeout=30.0):
 
 
 def peak_rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
+    """The process's peak resident set (VmHWM) from Linux's /proc; None where there is no /proc (macOS)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
     return None
 
 
@@ -165,7 +169,8 @@ def measure(peer, java, workload, size, runs, timeout, server_warmup=True):
             result["server_peak_rss_kib"] = peak_rss_kib(server.pid)
             log(f"  {peer:10} {workload} {label:9} {result['value']:.3f} {result['metric']}"
                 + (f" (p50 {result['p50_us']:.0f} us, p99 {result['p99_us']:.0f} us)" if "p50_us" in result else "")
-                + (f" (server peak RSS {result['server_peak_rss_kib'] / 1024:.0f} MiB)" if workload == "W5" else ""))
+                + (f" (server peak RSS {result['server_peak_rss_kib'] / 1024:.0f} MiB)"
+                   if workload == "W5" and result["server_peak_rss_kib"] else ""))
             if label != "warm-up":
                 results.append(result)
     finally:
@@ -261,16 +266,25 @@ def machine():
                     break
     except OSError:
         pass
-    with open("/proc/meminfo") as f:
-        mem_kib = int(f.readline().split()[1])
-    return (f"{os.cpu_count()} CPUs ({cpu}), {mem_kib / (1 << 20):.0f} GiB, {platform.system()} {platform.release()}, "
+    try:
+        memory = f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / (1 << 30):.0f} GiB"
+    except (ValueError, OSError, AttributeError):
+        memory = "memory unknown"
+    return (f"{os.cpu_count()} CPUs ({cpu}), {memory}, {platform.system()} {platform.release()}, "
             f"Python {platform.python_version()}")
 
 
 def raise_fd_limit():
+    """Raises the open-file limit as far as the system lets it (macOS refuses an unlimited soft limit)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY or hard > soft:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    for wanted in (hard, 65536, 10240):
+        if wanted != resource.RLIM_INFINITY and wanted <= soft:
+            break
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            break
+        except (ValueError, OSError):
+            continue
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 

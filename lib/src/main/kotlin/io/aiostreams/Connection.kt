@@ -18,5 +18,6 @@ public class Connection internal constructor(
     /** [writer], for `val (reader, writer) = connection`. */
     public operator fun component2(): StreamWriter = writer
 
+    /** `Connection(reader=<StreamReader ...>, writer=<StreamWriter ...>)`. */
     override fun toString(): String = "Connection(reader=$reader, writer=$writer)"
 }

@@ -1,10 +1,10 @@
 package io.aiostreams
 
+import io.aiostreams.internal.Loggers
 import io.aiostreams.internal.StreamTransport
 import io.aiostreams.internal.TlsConfig
 import io.aiostreams.internal.TransportView
 import io.aiostreams.protocol.Transport
-import org.slf4j.LoggerFactory
 import java.lang.ref.Cleaner
 import javax.net.ssl.SSLContext
 import javax.net.ssl.SSLParameters
@@ -240,7 +240,7 @@ private class UnclosedWriter(
 ) : Runnable {
     override fun run() {
         if (core.isClosing()) return
-        LoggerFactory.getLogger("io.aiostreams.StreamWriter").warn("unclosed <StreamWriter transport={}>", core)
+        Loggers.transport.warn("unclosed <StreamWriter transport={}>", core)
         core.close()
     }
 }

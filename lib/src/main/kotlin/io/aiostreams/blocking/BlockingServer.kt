@@ -73,5 +73,6 @@ public class BlockingServer internal constructor(
         server.abortClients()
     }
 
+    /** The server's repr: `<Server sockets=(...)>`. */
     override fun toString(): String = server.toString()
 }

@@ -118,5 +118,6 @@ public class BlockingStreamWriter(
         writer.setWriteBufferLimits(high, low)
     }
 
+    /** The writer's repr: `<StreamWriter ...>`. */
     override fun toString(): String = writer.toString()
 }

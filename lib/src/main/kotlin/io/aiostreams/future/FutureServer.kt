@@ -69,5 +69,6 @@ public class FutureServer internal constructor(
         server.abortClients()
     }
 
+    /** The server's repr: `<Server sockets=(...)>`. */
     override fun toString(): String = server.toString()
 }

@@ -127,5 +127,6 @@ public class FutureStreamWriter
             writer.setWriteBufferLimits(high, low)
         }
 
+        /** The writer's repr: `<StreamWriter ...>`. */
         override fun toString(): String = writer.toString()
     }

@@ -11,7 +11,6 @@ import kotlinx.coroutines.cancel
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
-import org.slf4j.LoggerFactory
 import java.io.IOException
 import java.net.Inet6Address
 import java.net.InetAddress
@@ -250,7 +249,7 @@ internal class DatagramEngine(
     override fun toString(): String = "<DatagramTransport ${extra["sockname"]}>"
 
     companion object {
-        private val log = LoggerFactory.getLogger("io.aiostreams.Datagram")
+        private val log = Loggers.datagram
 
         /** The largest UDP payload: every datagram fits the receive buffer whole. */
         private const val MAX_DATAGRAM = 65_536

@@ -5,7 +5,6 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.yield
-import org.slf4j.LoggerFactory
 import java.io.IOException
 import java.net.BindException
 import java.net.InetAddress
@@ -25,7 +24,7 @@ import kotlin.time.Duration.Companion.seconds
  * (CPython's `ACCEPT_RETRY_DELAY`), with one log line per pause, instead of spinning.
  */
 internal object Listener {
-    private val log = LoggerFactory.getLogger("io.aiostreams.Server")
+    private val log = Loggers.accept
 
     /** How long accepting pauses when the process is out of descriptors or memory, or `accept()` fails oddly. */
     val ACCEPT_RETRY_DELAY = 1.seconds

@@ -6,7 +6,6 @@ import io.aiostreams.protocol.Transport
 import kotlinx.io.Buffer
 import kotlinx.io.readAtMostTo
 import kotlinx.io.readByteArray
-import org.slf4j.LoggerFactory
 import java.nio.ByteBuffer
 
 /**
@@ -146,7 +145,7 @@ internal class ProtocolSink(
     override fun toString(): String = "<ProtocolSink $protocol>"
 
     companion object {
-        private val log = LoggerFactory.getLogger("io.aiostreams.Server")
+        private val log = Loggers.protocol
 
         /** A connection whose events go to [protocol]; starts pumping once `connectionMade` has run. */
         fun connect(

@@ -9,7 +9,6 @@ import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
-import org.slf4j.LoggerFactory
 import java.io.IOException
 import java.net.SocketAddress
 import java.nio.channels.ServerSocketChannel
@@ -233,6 +232,6 @@ internal class ServerCore(
     }
 
     private companion object {
-        private val log = LoggerFactory.getLogger("io.aiostreams.Server")
+        private val log = Loggers.server
     }
 }

@@ -347,7 +347,7 @@ internal class StreamTransport(
     override fun toString(): String = "<StreamTransport ${wire.extra["peername"] ?: wire.extra["sockname"] ?: ""}>"
 
     companion object {
-        private val log = org.slf4j.LoggerFactory.getLogger("io.aiostreams.StreamWriter")
+        private val log = Loggers.transport
 
         /** CPython's `LOG_THRESHOLD_FOR_CONNLOST_WRITES`. */
         private const val LOST_WRITES_BEFORE_WARNING = 5

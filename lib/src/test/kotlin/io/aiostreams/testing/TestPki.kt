@@ -1,13 +1,32 @@
 package io.aiostreams.testing
 
+import org.bouncycastle.asn1.x500.X500Name
+import org.bouncycastle.asn1.x509.BasicConstraints
+import org.bouncycastle.asn1.x509.Extension
+import org.bouncycastle.asn1.x509.GeneralName
+import org.bouncycastle.asn1.x509.GeneralNames
+import org.bouncycastle.asn1.x509.KeyUsage
+import org.bouncycastle.cert.X509CertificateHolder
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder
+import java.math.BigInteger
 import java.nio.file.Files
 import java.nio.file.Path
-import java.util.concurrent.TimeUnit
+import java.security.KeyPair
+import java.security.KeyPairGenerator
+import java.time.Duration
+import java.time.Instant
+import java.util.Date
+import java.util.concurrent.atomic.AtomicLong
 
 /**
- * Certificates made at test time with the `openssl` command (nothing secret is checked in): a test CA, a server
- * certificate for `localhost` / `127.0.0.1` that it signed, one signed by another (untrusted) CA, an expired one, and
- * a client certificate. Made once per test run, in a temporary folder.
+ * Certificates made at test time in the JVM with BouncyCastle (nothing secret is checked in, no `openssl` command
+ * needed): a test CA, a server certificate for `localhost` / `127.0.0.1` that it signed, one signed by another
+ * (untrusted) CA, an expired one, and a client certificate. PEM files (certificates, PKCS#8 keys) that the JDK,
+ * CPython, nginx and `openssl s_server` all read. Made once per test run, in a temporary folder.
  */
 object TestPki {
     @JvmStatic val dir: Path by lazy { TempDirs.create("aiostreams-pki").also { make(it) } }
@@ -30,132 +49,95 @@ object TestPki {
 
     @JvmStatic val clientKey: Path get() = dir.resolve("client.key")
 
-    private const val SAN = "subjectAltName=DNS:localhost,IP:127.0.0.1"
+    private val serials = AtomicLong(1000)
 
-    private fun openssl(
+    /** One certificate and its key, as made here. */
+    private class Issued(
+        val name: X500Name,
+        val keys: KeyPair,
+        val certificate: X509CertificateHolder,
+    )
+
+    private fun rsa(): KeyPair = KeyPairGenerator.getInstance("RSA").apply { initialize(2048) }.generateKeyPair()
+
+    private fun issue(
+        subject: String,
+        issuer: Issued?,
+        authority: Boolean,
+        from: Instant = Instant.now().minus(Duration.ofHours(1)),
+        until: Instant = Instant.now().plus(Duration.ofDays(2)),
+    ): Issued {
+        val keys = rsa()
+        val name = X500Name("CN=$subject")
+        // A self-signed certificate (a CA) is its own issuer.
+        val issuerName = issuer?.name ?: name
+        val signingKey = issuer?.keys?.private ?: keys.private
+        val utils = JcaX509ExtensionUtils()
+        val builder =
+            JcaX509v3CertificateBuilder(
+                issuerName,
+                BigInteger.valueOf(serials.getAndIncrement()),
+                Date.from(from),
+                Date.from(until),
+                name,
+                keys.public,
+            ).addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(keys.public))
+        if (authority) {
+            builder
+                .addExtension(Extension.basicConstraints, true, BasicConstraints(true))
+                .addExtension(Extension.keyUsage, true, KeyUsage(KeyUsage.keyCertSign or KeyUsage.cRLSign))
+        } else {
+            builder
+                .addExtension(Extension.basicConstraints, true, BasicConstraints(false))
+                .addExtension(
+                    Extension.subjectAlternativeName,
+                    false,
+                    GeneralNames(
+                        arrayOf(
+                            GeneralName(GeneralName.dNSName, "localhost"),
+                            GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+                        ),
+                    ),
+                )
+        }
+        if (issuer != null) {
+            builder.addExtension(
+                Extension.authorityKeyIdentifier,
+                false,
+                utils.createAuthorityKeyIdentifier(issuer.keys.public),
+            )
+        }
+        val certificate = builder.build(JcaContentSignerBuilder("SHA256withRSA").build(signingKey))
+        return Issued(name, keys, certificate)
+    }
+
+    private fun write(
         dir: Path,
-        vararg args: String,
+        name: String,
+        issued: Issued,
     ) {
-        val process = ProcessBuilder(listOf("openssl") + args).directory(dir.toFile()).redirectErrorStream(true).start()
-        val output = process.inputStream.bufferedReader().readText()
-        check(process.waitFor(60, TimeUnit.SECONDS) && process.exitValue() == 0) {
-            "openssl ${args.joinToString(" ")}: $output"
+        JcaPEMWriter(Files.newBufferedWriter(dir.resolve("$name.pem"))).use { it.writeObject(issued.certificate) }
+        JcaPEMWriter(Files.newBufferedWriter(dir.resolve("$name.key"))).use {
+            it.writeObject(JcaPKCS8Generator(issued.keys.private, null))
         }
     }
 
-    private fun ca(
-        dir: Path,
-        name: String,
-    ) = openssl(
-        dir,
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "$name.key",
-        "-out",
-        "$name.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=aiostreams $name",
-    )
-
-    private fun request(
-        dir: Path,
-        name: String,
-        cn: String,
-    ) = openssl(
-        dir,
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "$name.key",
-        "-out",
-        "$name.csr",
-        "-subj",
-        "/CN=$cn",
-        "-addext",
-        SAN,
-    )
-
-    private fun sign(
-        dir: Path,
-        name: String,
-        ca: String,
-    ) = openssl(
-        dir,
-        "x509",
-        "-req",
-        "-in",
-        "$name.csr",
-        "-CA",
-        "$ca.pem",
-        "-CAkey",
-        "$ca.key",
-        "-CAcreateserial",
-        "-out",
-        "$name.pem",
-        "-days",
-        "2",
-        "-copy_extensions",
-        "copy",
-    )
-
     private fun make(dir: Path) {
-        ca(dir, "ca")
-        ca(dir, "other-ca")
-        request(dir, "server", "localhost")
-        sign(dir, "server", "ca")
-        request(dir, "other-server", "localhost")
-        sign(dir, "other-server", "other-ca")
-        request(dir, "client", "aiostreams client")
-        sign(dir, "client", "ca")
-        // An expired certificate: only `openssl ca` can back-date one.
-        request(dir, "expired", "localhost")
-        Files.createDirectories(dir.resolve("newcerts"))
-        Files.writeString(dir.resolve("index.txt"), "")
-        Files.writeString(dir.resolve("serial"), "1000\n")
-        Files.writeString(
-            dir.resolve("ca.cnf"),
-            """
-            [ ca ]
-            default_ca = test_ca
-            [ test_ca ]
-            dir = .
-            database = ./index.txt
-            new_certs_dir = ./newcerts
-            serial = ./serial
-            default_md = sha256
-            policy = any
-            copy_extensions = copy
-            [ any ]
-            commonName = supplied
-            """.trimIndent(),
-        )
-        openssl(
-            dir,
-            "ca",
-            "-batch",
-            "-config",
-            "ca.cnf",
-            "-cert",
-            "ca.pem",
-            "-keyfile",
-            "ca.key",
-            "-in",
-            "expired.csr",
-            "-out",
-            "expired.pem",
-            "-startdate",
-            "200101000000Z",
-            "-enddate",
-            "200102000000Z",
-            "-notext",
-        )
+        val ca = issue("aiostreams ca", null, authority = true)
+        val otherCa = issue("aiostreams other-ca", null, authority = true)
+        write(dir, "ca", ca)
+        write(dir, "other-ca", otherCa)
+        write(dir, "server", issue("localhost", ca, authority = false))
+        write(dir, "other-server", issue("localhost", otherCa, authority = false))
+        write(dir, "client", issue("aiostreams client", ca, authority = false))
+        val expired =
+            issue(
+                "localhost",
+                ca,
+                authority = false,
+                from = Instant.parse("2020-01-01T00:00:00Z"),
+                until = Instant.parse("2020-01-02T00:00:00Z"),
+            )
+        write(dir, "expired", expired)
     }
 }

@@ -21,8 +21,10 @@ class Nginx : AutoCloseable {
 
     init {
         val binary =
-            listOf("/usr/sbin/nginx", "/usr/bin/nginx").firstOrNull { File(it).canExecute() }
-                ?: error("nginx is not installed: `bash .ci/run` installs it (or `apt-get install nginx`)")
+            findNginx()
+                ?: error(
+                    "nginx is not installed: `bash .ci/run` installs it (or `apt-get install nginx`, `brew install nginx`)",
+                )
         for (sub in listOf("logs", "tmp")) Files.createDirectories(dir.resolve(sub))
         Files.writeString(
             dir.resolve("nginx.conf"),
@@ -81,4 +83,14 @@ class Nginx : AutoCloseable {
 
         fun listening(port: Int): Boolean = runCatching { Socket("127.0.0.1", port).close() }.isSuccess
     }
+}
+
+/**
+ * nginx on `PATH` first, then where Debian (`/usr/sbin`, not on a user's `PATH`) and Homebrew (Apple silicon, Intel)
+ * put it.
+ */
+internal fun findNginx(): String? {
+    val onPath = System.getenv("PATH").orEmpty().split(File.pathSeparator).filter { it.isNotEmpty() }.map { "$it/nginx" }
+    val usual = listOf("/usr/sbin/nginx", "/usr/bin/nginx", "/opt/homebrew/bin/nginx", "/usr/local/bin/nginx")
+    return (onPath + usual).firstOrNull { File(it).canExecute() }
 }
