@@ -10,6 +10,7 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "samples",
         mixinStandardHelpOptions = true,
+        versionProvider = Samples.Version.class,
         description = "aiostreams sample programs; each exists in Kotlin and in Java (--lang).",
         subcommands = {
             Samples.Demo.class,
@@ -23,8 +24,7 @@ import picocli.CommandLine.Parameters;
             Samples.UdpEchoClientCommand.class,
             Samples.HeadCommand.class,
             Samples.WgetCommand.class,
-            Samples.ReaderBenchCommand.class,
-            Samples.BenchCommand.class
+            Samples.ReaderBenchCommand.class
         })
 public final class Samples implements Runnable {
     /** Which twin runs a sample: Kotlin, Java on futures, or Java on the blocking API (some samples only). */
@@ -42,24 +42,60 @@ public final class Samples implements Runnable {
         System.exit(execute(args));
     }
 
-    /** Runs the program as {@link #main} would, but returns the exit code. */
+    /**
+     * Runs the program as {@link #main} would, but returns the exit code: 0, 1 after a failure (one line
+     * {@code samples <command>: <cause>} on standard error, and the stack trace with {@code --stacktrace}), 2 for bad
+     * arguments.
+     */
     public static int execute(String... args) {
-        return new CommandLine(new Samples())
+        CommandLine samples = new CommandLine(new Samples());
+        for (CommandLine sample : samples.getSubcommands().values()) {
+            sample.getCommandSpec().versionProvider(new Version());
+        }
+        return samples
                 .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler((error, commandLine, parsed) -> {
+                    commandLine.getErr().println("samples " + commandLine.getCommandName() + ": "
+                            + io.aiostreams.samples.shared.Failures.cause(error));
+                    if (commandLine.getCommand() instanceof Twin twin && twin.stacktrace) {
+                        error.printStackTrace(commandLine.getErr());
+                    }
+                    return 1;
+                })
                 .setExecutionStrategy(parsed -> {
                     CommandLine last = parsed.asCommandLineList().get(parsed.asCommandLineList().size() - 1);
                     Object command = last.getCommand();
                     if (command instanceof Twin twin && twin.lang == Lang.blocking && !(command instanceof HasBlockingTwin)) {
                         throw new CommandLine.ParameterException(last, "--lang blocking: " + last.getCommandName()
-                                + " has no blocking twin (echo-server, line-client and bench have one)");
+                                + " has no blocking twin (echo-server and line-client have one)");
                     }
                     return new CommandLine.RunLast().execute(parsed);
                 })
                 .execute(args);
     }
 
+    /** {@code --version}: this program's version and the library's, from the build. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws java.io.IOException {
+            java.util.Properties build = new java.util.Properties();
+            try (var in = Samples.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    build.load(in);
+                }
+            }
+            String version = build.getProperty("version", "unknown");
+            return new String[] {
+                "samples " + version + " (aiostreams " + version + ", Java " + Runtime.version() + ")"
+            };
+        }
+    }
+
     /** The options every sample shares. */
     abstract static class Twin {
+        @Option(names = "--stacktrace", description = "After a failure's one line, print its stack trace too.")
+        boolean stacktrace;
+
         @Option(names = "--lang", defaultValue = "kotlin",
                 description = "kotlin, java, or blocking (Java on the blocking API; some samples) (default: ${DEFAULT-VALUE}).")
         Lang lang;
@@ -267,20 +303,33 @@ public final class Samples implements Runnable {
     }
 
     @Command(name = "wget", mixinStandardHelpOptions = true,
-            description = "GET / over HTTP/1.0 and print the response (the asyncio wget example).")
+            description = "GET a page over HTTP/1.0 and print the response as it arrives (the asyncio wget example).")
     static final class WgetCommand extends Twin implements Callable<Integer> {
-        @Parameters(index = "0", description = "Host name or address.")
-        String host;
+        @Parameters(index = "0", description = "A host name or address (http, port 80, path /), or an http:// or https:// URL.")
+        String target;
 
-        @Parameters(index = "1", defaultValue = "80", description = "Port (default: ${DEFAULT-VALUE}).")
-        int port;
+        @Parameters(index = "1", arity = "0..1", description = "The port, with a host name (default: 80).")
+        Integer port;
+
+        @Option(names = "--cafile", description = "PEM file of the CAs to trust for https (default: the JDK's trust store).")
+        java.nio.file.Path caFile;
+
+        @Option(names = "--timeout", defaultValue = "30",
+                description = "Seconds to wait for the connection, and then for each piece of data (default: ${DEFAULT-VALUE}).")
+        double timeout;
 
         @Override
         public Integer call() {
-            if (lang == Lang.java) {
-                return io.aiostreams.samples.java.Wget.run(host, port, System.out, System.err);
+            if (!(timeout > 0)) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--timeout must be positive: " + timeout);
             }
-            return io.aiostreams.samples.kotlin.Wget.run(host, port, System.out, System.err);
+            long millis = Math.round(timeout * 1000);
+            // Progress on standard error only where someone watches it.
+            boolean progress = System.console() != null;
+            if (lang == Lang.java) {
+                return io.aiostreams.samples.java.Wget.run(target, port, caFile, millis, progress, System.out, System.err);
+            }
+            return io.aiostreams.samples.kotlin.Wget.run(target, port, caFile, millis, progress, System.out, System.err);
         }
     }
 
@@ -305,98 +354,6 @@ public final class Samples implements Runnable {
                 io.aiostreams.samples.kotlin.ReaderBench.run(System.out, lines, rounds);
             }
             return 0;
-        }
-    }
-
-    /** Which implementation a benchmark process runs. */
-    enum Peer { aiostreams, ktor, nio }
-
-    @Command(name = "bench", mixinStandardHelpOptions = true,
-            description = "The loopback benchmark's server or client (workloads W1-W5, see BENCHMARKS.md).")
-    static final class BenchCommand extends Twin implements Callable<Integer>, HasBlockingTwin {
-        @Parameters(index = "0", description = "server or client.")
-        String role;
-
-        @Option(names = "--workload", required = true, description = "W1 bulk, W2 lines, W3 pingpong, W4 churn, W5 fanin.")
-        String workload;
-
-        @Option(names = "--port", required = true, description = "The server's port on 127.0.0.1.")
-        int port;
-
-        @Option(names = "--n", description = "W2 lines, W3 round trips, W4 connections.")
-        Long n;
-
-        @Option(names = "--size", description = "W1 bytes.")
-        Long size;
-
-        @Option(names = "--conns", description = "W5 connections.")
-        Long conns;
-
-        @Option(names = "--warmup",
-                description = "JVM peers: first run the workload unmeasured (a quarter of the size, at most), so that the "
-                        + "measured run finds the JIT compilers done.")
-        boolean warmup;
-
-        @Option(names = "--peer", defaultValue = "aiostreams",
-                description = "aiostreams, ktor for the raw ktor-network peer, or nio for the JVM's floor (a bare NIO "
-                        + "selector loop; W1 and W3 only) (default: ${DEFAULT-VALUE}).")
-        Peer peer;
-
-        @Override
-        public Integer call() throws Exception {
-            if (peer != Peer.aiostreams && lang != Lang.kotlin) {
-                throw new CommandLine.ParameterException(new CommandLine(this), "--lang " + lang + ": the " + peer
-                        + " peer is Kotlin only (--lang applies to the aiostreams peer)");
-            }
-            switch (role) {
-                case "server" -> {
-                    if (peer == Peer.ktor) {
-                        io.aiostreams.samples.kotlin.bench.KtorBench.server(workload, port);
-                    } else if (peer == Peer.nio) {
-                        io.aiostreams.samples.kotlin.bench.NioFloor.server(workload, port);
-                    } else if (lang == Lang.blocking) {
-                        io.aiostreams.samples.java.BlockingBench.server(workload, port);
-                    } else if (lang == Lang.java) {
-                        io.aiostreams.samples.java.StreamsBench.server(workload, port);
-                    } else {
-                        io.aiostreams.samples.kotlin.bench.StreamsBench.server(workload, port);
-                    }
-                    return 0;
-                }
-                case "client" -> {
-                    long amount = io.aiostreams.samples.kotlin.bench.BenchSpec.defaultSize(workload);
-                    Long given = workload.equals("W1") ? size : workload.equals("W5") ? conns : n;
-                    if (given != null) {
-                        if (given <= 0) {
-                            throw new CommandLine.ParameterException(new CommandLine(this), "size <= 0: " + given);
-                        }
-                        amount = given;
-                    }
-                    if (warmup) {
-                        long small = workload.equals("W5") ? amount : Math.max(1, amount / 4);
-                        client(small);
-                    }
-                    System.out.println(client(amount));
-                    return 0;
-                }
-                default -> throw new CommandLine.ParameterException(
-                        new CommandLine(this), "role must be server or client: " + role);
-            }
-        }
-
-        private String client(long amount) throws Exception {
-            if (peer == Peer.ktor) {
-                return io.aiostreams.samples.kotlin.bench.KtorBench.client(workload, port, amount);
-            }
-            if (peer == Peer.nio) {
-                return io.aiostreams.samples.kotlin.bench.NioFloor.client(workload, port, amount);
-            }
-            if (lang == Lang.blocking) {
-                return io.aiostreams.samples.java.BlockingBench.client(workload, port, amount);
-            }
-            return lang == Lang.java
-                    ? io.aiostreams.samples.java.StreamsBench.client(workload, port, amount)
-                    : io.aiostreams.samples.kotlin.bench.StreamsBench.client(workload, port, amount);
         }
     }
 }

@@ -90,7 +90,9 @@ class Nginx : AutoCloseable {
  * put it.
  */
 internal fun findNginx(): String? {
-    val onPath = System.getenv("PATH").orEmpty().split(File.pathSeparator).filter { it.isNotEmpty() }.map { "$it/nginx" }
+    val onPath = System.getenv("PATH").orEmpty().split(File.pathSeparator).filter {
+        it.isNotEmpty()
+    }.map { "$it/nginx" }
     val usual = listOf("/usr/sbin/nginx", "/usr/bin/nginx", "/opt/homebrew/bin/nginx", "/usr/local/bin/nginx")
     return (onPath + usual).firstOrNull { File(it).canExecute() }
 }

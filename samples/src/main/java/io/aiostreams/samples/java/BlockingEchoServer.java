@@ -2,7 +2,7 @@ package io.aiostreams.samples.java;
 
 import io.aiostreams.blocking.BlockingServer;
 import io.aiostreams.blocking.BlockingStreams;
-import io.aiostreams.samples.kotlin.PyRepr;
+import io.aiostreams.samples.shared.PyRepr;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -4,7 +4,7 @@ import io.aiostreams.SslContexts;
 import io.aiostreams.future.FutureConnection;
 import io.aiostreams.future.FutureStreams;
 import io.aiostreams.future.StreamOptions;
-import io.aiostreams.samples.kotlin.HttpFailures;
+import io.aiostreams.samples.shared.Failures;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -31,19 +31,19 @@ public final class HeadTool {
             return 0;
         } catch (TimeoutException e) {
             work.cancel(true);
-            err.println("head: timed out after " + timeout.toMillis() / 1000.0 + " seconds");
+            err.println("samples head: timed out after " + timeout.toMillis() / 1000.0 + " seconds");
             return 1;
         } catch (ExecutionException e) {
-            err.println(HttpFailures.describe("head", url, e.getCause()));
+            err.println(Failures.describe("head", url, e.getCause()));
             return 1;
         } catch (Exception e) {
-            err.println(HttpFailures.describe("head", url, e));
+            err.println(Failures.describe("head", url, e));
             return 1;
         }
     }
 
     private static CompletableFuture<Void> head(String url, Path caFile, PrintStream out) throws Exception {
-        URI target = HttpFailures.parse(url);
+        URI target = Failures.parse(url);
         boolean secure = target.getScheme().equals("https");
         int port = target.getPort() != -1 ? target.getPort() : (secure ? 443 : 80);
         StreamOptions options = new StreamOptions();
@@ -55,15 +55,15 @@ public final class HeadTool {
         return FutureStreams.openConnection(target.getHost(), port, options).thenCompose(connection -> {
             connection.getWriter().write(("HEAD " + path + " HTTP/1.0\r\nHost: " + target.getHost() + "\r\n\r\n")
                     .getBytes(StandardCharsets.ISO_8859_1));
-            return printLines(connection, out);
+            // Close the socket however the reading ends: at end of headers, on a failure, on a time-out.
+            return printLines(connection, out).whenComplete((done, error) -> connection.getWriter().close());
         });
     }
 
     private static CompletionStage<Void> printLines(FutureConnection connection, PrintStream out) {
         return connection.getReader().readLine().thenCompose(line -> {
             if (line.length == 0) {
-                // Ignore the body, close the socket.
-                connection.getWriter().close();
+                // Ignore the body.
                 return CompletableFuture.completedFuture(null);
             }
             String text = new String(line, StandardCharsets.ISO_8859_1).stripTrailing();

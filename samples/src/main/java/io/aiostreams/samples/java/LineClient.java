@@ -2,7 +2,7 @@ package io.aiostreams.samples.java;
 
 import io.aiostreams.future.FutureConnection;
 import io.aiostreams.future.FutureStreams;
-import io.aiostreams.samples.kotlin.PyRepr;
+import io.aiostreams.samples.shared.PyRepr;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;

@@ -3,7 +3,7 @@ package io.aiostreams.samples.java;
 import io.aiostreams.IncompleteReadError;
 import io.aiostreams.StreamReader;
 import io.aiostreams.future.FutureStreamReader;
-import io.aiostreams.samples.kotlin.BenchData;
+import io.aiostreams.samples.shared.BenchData;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -4,7 +4,7 @@ import io.aiostreams.future.FutureProtocols;
 import io.aiostreams.future.FutureServer;
 import io.aiostreams.protocol.Protocol;
 import io.aiostreams.protocol.Transport;
-import io.aiostreams.samples.kotlin.PyRepr;
+import io.aiostreams.samples.shared.PyRepr;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;

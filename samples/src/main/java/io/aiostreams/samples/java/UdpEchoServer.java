@@ -4,7 +4,7 @@ import io.aiostreams.future.FutureProtocols;
 import io.aiostreams.protocol.DatagramEndpoint;
 import io.aiostreams.protocol.DatagramProtocol;
 import io.aiostreams.protocol.DatagramTransport;
-import io.aiostreams.samples.kotlin.PyRepr;
+import io.aiostreams.samples.shared.PyRepr;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;

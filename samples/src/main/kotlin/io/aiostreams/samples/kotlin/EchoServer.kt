@@ -1,6 +1,7 @@
 package io.aiostreams.samples.kotlin
 
 import io.aiostreams.Server
+import io.aiostreams.samples.shared.PyRepr
 import io.aiostreams.startServer
 import kotlinx.coroutines.runBlocking
 import java.io.PrintStream

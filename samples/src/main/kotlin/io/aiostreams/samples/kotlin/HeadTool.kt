@@ -2,6 +2,7 @@ package io.aiostreams.samples.kotlin
 
 import io.aiostreams.SslContexts
 import io.aiostreams.openConnection
+import io.aiostreams.samples.shared.Failures
 import kotlinx.coroutines.TimeoutCancellationException
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
@@ -25,10 +26,10 @@ object HeadTool {
             runBlocking { withTimeout(timeoutMillis) { head(url, caFile, out) } }
             0
         } catch (e: TimeoutCancellationException) {
-            err.println("head: timed out after ${timeoutMillis / 1000.0} seconds")
+            err.println("samples head: timed out after ${timeoutMillis / 1000.0} seconds")
             1
         } catch (e: Exception) {
-            err.println(HttpFailures.describe("head", url, e))
+            err.println(Failures.describe("head", url, e))
             1
         }
 
@@ -37,7 +38,7 @@ object HeadTool {
         caFile: Path?,
         out: PrintStream,
     ) {
-        val target = HttpFailures.parse(url)
+        val target = Failures.parse(url)
         val secure = target.scheme == "https"
         val port = if (target.port != -1) {
             target.port
@@ -56,15 +57,18 @@ object HeadTool {
             SslContexts.defaultContext()
         }
         val (reader, writer) = openConnection(target.host, port, ssl = ssl)
-        val path = target.rawPath.ifEmpty { "/" } + (target.rawQuery?.let { "?$it" } ?: "")
-        writer.write("HEAD $path HTTP/1.0\r\nHost: ${target.host}\r\n\r\n".toByteArray(Charsets.ISO_8859_1))
-        while (true) {
-            val line = reader.readLine()
-            if (line.isEmpty()) break
-            val text = String(line, Charsets.ISO_8859_1).trimEnd()
-            if (text.isNotEmpty()) out.println("HTTP header> $text")
+        try {
+            val path = target.rawPath.ifEmpty { "/" } + (target.rawQuery?.let { "?$it" } ?: "")
+            writer.write("HEAD $path HTTP/1.0\r\nHost: ${target.host}\r\n\r\n".toByteArray(Charsets.ISO_8859_1))
+            while (true) {
+                val line = reader.readLine()
+                if (line.isEmpty()) break
+                val text = String(line, Charsets.ISO_8859_1).trimEnd()
+                if (text.isNotEmpty()) out.println("HTTP header> $text")
+            }
+        } finally {
+            // Ignore the body, close the socket (also after a failure or a time-out).
+            writer.close()
         }
-        // Ignore the body, close the socket.
-        writer.close()
     }
 }

@@ -1,6 +1,7 @@
 package io.aiostreams.samples.kotlin
 
 import io.aiostreams.openConnection
+import io.aiostreams.samples.shared.PyRepr
 import kotlinx.coroutines.runBlocking
 import java.io.PrintStream
 

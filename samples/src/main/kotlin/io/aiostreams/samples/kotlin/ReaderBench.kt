@@ -2,6 +2,7 @@ package io.aiostreams.samples.kotlin
 
 import io.aiostreams.IncompleteReadError
 import io.aiostreams.StreamReader
+import io.aiostreams.samples.shared.BenchData
 import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking

@@ -4,6 +4,7 @@ import io.aiostreams.Server
 import io.aiostreams.protocol.Protocol
 import io.aiostreams.protocol.Transport
 import io.aiostreams.protocol.createServer
+import io.aiostreams.samples.shared.PyRepr
 import kotlinx.coroutines.runBlocking
 import java.io.PrintStream
 import java.util.concurrent.atomic.AtomicReference

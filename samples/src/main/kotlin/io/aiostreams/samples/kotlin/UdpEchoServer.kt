@@ -4,6 +4,7 @@ import io.aiostreams.protocol.DatagramEndpoint
 import io.aiostreams.protocol.DatagramProtocol
 import io.aiostreams.protocol.DatagramTransport
 import io.aiostreams.protocol.createDatagramEndpoint
+import io.aiostreams.samples.shared.PyRepr
 import kotlinx.coroutines.runBlocking
 import java.io.PrintStream
 import java.net.InetSocketAddress

@@ -1,6 +1,5 @@
-package io.aiostreams.samples
+package io.aiostreams.bench
 
-import io.aiostreams.samples.kotlin.bench.BenchSpec
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.doubles.shouldBeGreaterThan
@@ -51,34 +50,34 @@ private fun inProcess(serve: (String, Int) -> Unit): (String, Int) -> Unit =
         }
     }
 
-private val python = File("bench/asyncio_peer.py").absolutePath
+private val python = File("asyncio_peer.py").absolutePath
 
 private val harnesses =
     listOf(
         Harness(
             "aiostreams",
-            inProcess(io.aiostreams.samples.kotlin.bench.StreamsBench::server),
-            io.aiostreams.samples.kotlin.bench.StreamsBench::client,
+            inProcess(io.aiostreams.bench.StreamsBench::server),
+            io.aiostreams.bench.StreamsBench::client,
         ),
         Harness(
             "aiostreams-java",
-            inProcess(io.aiostreams.samples.java.StreamsBench::server),
-            io.aiostreams.samples.java.StreamsBench::client,
+            inProcess(io.aiostreams.bench.java.StreamsBench::server),
+            io.aiostreams.bench.java.StreamsBench::client,
         ),
         Harness(
             "aiostreams-blocking",
-            inProcess(io.aiostreams.samples.java.BlockingBench::server),
-            io.aiostreams.samples.java.BlockingBench::client,
+            inProcess(io.aiostreams.bench.java.BlockingBench::server),
+            io.aiostreams.bench.java.BlockingBench::client,
         ),
         Harness(
             "ktor",
-            inProcess(io.aiostreams.samples.kotlin.bench.KtorBench::server),
-            io.aiostreams.samples.kotlin.bench.KtorBench::client,
+            inProcess(io.aiostreams.bench.KtorBench::server),
+            io.aiostreams.bench.KtorBench::client,
         ),
         Harness(
             "nio",
-            inProcess(io.aiostreams.samples.kotlin.bench.NioFloor::server),
-            io.aiostreams.samples.kotlin.bench.NioFloor::client,
+            inProcess(io.aiostreams.bench.NioFloor::server),
+            io.aiostreams.bench.NioFloor::client,
             workloads = listOf("W1", "W3"),
         ),
         Harness(
@@ -150,7 +149,7 @@ class BenchHarnessSpec :
         test("theNioFloorRefusesTheWorkloadsItDoesNotImplement") {
             val error =
                 shouldThrow<IllegalArgumentException> {
-                    io.aiostreams.samples.kotlin.bench.NioFloor.client("W2", freePort(), 10)
+                    io.aiostreams.bench.NioFloor.client("W2", freePort(), 10)
                 }
             error.message shouldBe "the nio floor implements W1 and W3 only, not W2"
         }

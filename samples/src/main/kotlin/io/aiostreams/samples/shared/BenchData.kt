@@ -1,4 +1,4 @@
-package io.aiostreams.samples.kotlin
+package io.aiostreams.samples.shared
 
 import java.util.Locale
 

@@ -1,4 +1,4 @@
-package io.aiostreams.samples.java;
+package io.aiostreams.bench.java;
 
 import io.aiostreams.IncompleteReadError;
 import io.aiostreams.future.FutureConnection;
@@ -7,7 +7,7 @@ import io.aiostreams.future.FutureStreamReader;
 import io.aiostreams.future.FutureStreamWriter;
 import io.aiostreams.future.FutureStreams;
 import io.aiostreams.future.StreamOptions;
-import io.aiostreams.samples.kotlin.bench.BenchSpec;
+import io.aiostreams.bench.BenchSpec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

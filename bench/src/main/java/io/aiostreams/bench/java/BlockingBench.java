@@ -1,4 +1,4 @@
-package io.aiostreams.samples.java;
+package io.aiostreams.bench.java;
 
 import io.aiostreams.IncompleteReadError;
 import io.aiostreams.blocking.BlockingConnection;
@@ -7,7 +7,7 @@ import io.aiostreams.blocking.BlockingStreamReader;
 import io.aiostreams.blocking.BlockingStreamWriter;
 import io.aiostreams.blocking.BlockingStreams;
 import io.aiostreams.future.StreamOptions;
-import io.aiostreams.samples.kotlin.bench.BenchSpec;
+import io.aiostreams.bench.BenchSpec;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;

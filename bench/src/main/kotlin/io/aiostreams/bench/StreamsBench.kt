@@ -1,16 +1,16 @@
-package io.aiostreams.samples.kotlin.bench
+package io.aiostreams.bench
 
 import io.aiostreams.EventLoop
 import io.aiostreams.IncompleteReadError
 import io.aiostreams.StreamReader
 import io.aiostreams.StreamWriter
+import io.aiostreams.bench.BenchSpec.CHUNK
+import io.aiostreams.bench.BenchSpec.FANIN_ROUND_TRIPS
+import io.aiostreams.bench.BenchSpec.HOST
+import io.aiostreams.bench.BenchSpec.LINES_PER_WRITE
+import io.aiostreams.bench.BenchSpec.check
+import io.aiostreams.bench.BenchSpec.secondsSince
 import io.aiostreams.openConnection
-import io.aiostreams.samples.kotlin.bench.BenchSpec.CHUNK
-import io.aiostreams.samples.kotlin.bench.BenchSpec.FANIN_ROUND_TRIPS
-import io.aiostreams.samples.kotlin.bench.BenchSpec.HOST
-import io.aiostreams.samples.kotlin.bench.BenchSpec.LINES_PER_WRITE
-import io.aiostreams.samples.kotlin.bench.BenchSpec.check
-import io.aiostreams.samples.kotlin.bench.BenchSpec.secondsSince
 import io.aiostreams.startServer
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll

@@ -1,11 +1,11 @@
-package io.aiostreams.samples.kotlin.bench
+package io.aiostreams.bench
 
-import io.aiostreams.samples.kotlin.bench.BenchSpec.CHUNK
-import io.aiostreams.samples.kotlin.bench.BenchSpec.FANIN_ROUND_TRIPS
-import io.aiostreams.samples.kotlin.bench.BenchSpec.HOST
-import io.aiostreams.samples.kotlin.bench.BenchSpec.LINES_PER_WRITE
-import io.aiostreams.samples.kotlin.bench.BenchSpec.check
-import io.aiostreams.samples.kotlin.bench.BenchSpec.secondsSince
+import io.aiostreams.bench.BenchSpec.CHUNK
+import io.aiostreams.bench.BenchSpec.FANIN_ROUND_TRIPS
+import io.aiostreams.bench.BenchSpec.HOST
+import io.aiostreams.bench.BenchSpec.LINES_PER_WRITE
+import io.aiostreams.bench.BenchSpec.check
+import io.aiostreams.bench.BenchSpec.secondsSince
 import io.ktor.network.selector.SelectorManager
 import io.ktor.network.sockets.Socket
 import io.ktor.network.sockets.aSocket

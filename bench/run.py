@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Runs the loopback benchmark (workloads W1-W5) for every peer, one after another, and prints a Markdown table.
 
-    python3 samples/bench/run.py            # full sizes, on JDK 17 and on JDK 25 when installed (about 20 minutes)
-    python3 samples/bench/run.py --quick    # small sizes, default JDK only (under 2 minutes once built)
+    python3 bench/run.py            # full sizes, on JDK 17 and on JDK 25 when installed (about 20 minutes)
+    python3 bench/run.py --quick    # small sizes, default JDK only (under 2 minutes once built)
 
 Peers: aiostreams (this library), ktor (raw ktor-network channels) and cpython (asyncio streams), and nio: the JVM's
 floor on W1 and W3 (a bare NIO selector loop, no library), which bounds what any JVM library can reach here. Each
@@ -22,9 +22,9 @@ import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PYTHON_PEER = os.path.join(ROOT, "samples", "bench", "asyncio_peer.py")
-CLASSPATH_FILE = os.path.join(ROOT, "samples", "target", "bench.classpath")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PYTHON_PEER = os.path.join(ROOT, "bench", "asyncio_peer.py")
+CLASSPATH_FILE = os.path.join(ROOT, "bench", "target", "bench.classpath")
 # A second JDK for the full run (the tables in BENCHMARKS.md use a JDK 25): from the environment, never a fixed path.
 SECOND_JDK = os.environ.get("AIOSTREAMS_SECOND_JDK")
 WORKLOADS = ["W1", "W2", "W3", "W4", "W5"]
@@ -32,7 +32,6 @@ PEERS = ["aiostreams", "ktor", "cpython", "nio"]
 # the Java API's twins of the aiostreams harness, on request: futures, and the blocking API (a thread per connection)
 OPTIONAL_PEERS = ["aiostreams-java", "aiostreams-blocking"]
 JVM_PEERS = {"aiostreams", "ktor", "aiostreams-java", "aiostreams-blocking", "nio"}
-LANG_OF_PEER = {"aiostreams-java": "java", "aiostreams-blocking": "blocking"}
 # The JVM's floor (a bare NIO selector loop, no library) implements only the workloads whose targets it bounds.
 PEER_WORKLOADS = {"nio": {"W1", "W3"}}
 NAMES = {"W1": "bulk", "W2": "lines", "W3": "pingpong", "W4": "churn", "W5": "fanin"}
@@ -55,20 +54,20 @@ def log(message):
 
 
 def build():
-    log("building the samples and their classpath with Maven ...")
+    log("building the benchmark harnesses and their classpath with Maven ...")
     subprocess.run(
-        ["mvn", "-B", "-q", "-ntp", "-pl", "samples", "-am", "-DskipTests", "package",
+        ["mvn", "-B", "-q", "-ntp", "-pl", "bench", "-am", "-DskipTests", "package",
          "dependency:build-classpath", "-Dmdep.includeScope=runtime", "-Dmdep.outputFile=target/bench.classpath"],
         cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     os.utime(CLASSPATH_FILE)  # Maven leaves an unchanged file alone: mark the build as done now
 
 
 def needs_build():
-    """True unless the classpath file is newer than every source and build file of the library and the samples."""
+    """True unless the classpath file is newer than every source and build file of the library and the harnesses."""
     if not os.path.exists(CLASSPATH_FILE):
         return True
     built = os.path.getmtime(CLASSPATH_FILE)
-    for top in ["pom.xml", "lib/pom.xml", "samples/pom.xml", "lib/src/main", "samples/src/main"]:
+    for top in ["pom.xml", "lib/pom.xml", "bench/pom.xml", "lib/src/main", "bench/src/main"]:
         path = os.path.join(ROOT, top)
         for folder, _, files in os.walk(path) if os.path.isdir(path) else [(ROOT, [], [top])]:
             if any(os.path.getmtime(os.path.join(folder, f)) > built for f in files):
@@ -79,16 +78,14 @@ def needs_build():
 def classpath():
     with open(CLASSPATH_FILE) as f:
         deps = f.read().strip()
-    return os.path.join(ROOT, "samples", "target", "classes") + os.pathsep + deps
+    return os.path.join(ROOT, "bench", "target", "classes") + os.pathsep + deps
 
 
 def command(peer, java, role, workload, port):
     if peer == "cpython":
         return [sys.executable, PYTHON_PEER, role, "--workload", workload, "--port", str(port)]
-    lang = LANG_OF_PEER.get(peer)
-    harness = ["--peer", "aiostreams", "--lang", lang] if lang else ["--peer", peer]
-    return [java, "-cp", classpath(), "io.aiostreams.samples.Samples", "bench", role,
-            "--workload", workload, "--port", str(port)] + harness
+    return [java, "-cp", classpath(), "io.aiostreams.bench.Bench", role,
+            "--workload", workload, "--port", str(port), "--peer", peer]
 
 
 def free_port():
@@ -327,7 +324,7 @@ def main():
     timeout = 600
     report = [
         f"Machine: {machine()}; open-file limit {fd_limit}.",
-        f"Command: `python3 samples/bench/run.py{' --quick' if args.quick else ''}`"
+        f"Command: `python3 bench/run.py{' --quick' if args.quick else ''}`"
         f" (sizes: {', '.join(f'{w} {sizes[w]:,}' for w in workloads)}; medians of {args.runs} runs"
         f"{'; JVM clients warm up in-process first; W1-W4: one server per peer' + ('' if args.quick else ' and an uncounted warm-up run') + '; W5: a fresh server per run' if any(p in JVM_PEERS for p in peers) else ''}).",
         "",

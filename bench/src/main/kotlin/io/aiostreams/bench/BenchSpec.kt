@@ -1,4 +1,4 @@
-package io.aiostreams.samples.kotlin.bench
+package io.aiostreams.bench
 
 import java.util.Locale
 
