@@ -4,11 +4,12 @@
     asyncio_peer.py server --workload W --port P
     asyncio_peer.py client --workload W --port P [--n N] [--size S] [--conns C]
 
-Workloads W1-W5 as described in BENCHMARKS.md; the client prints one JSON line.
+Workloads W1-W7 as described in BENCHMARKS.md (W7 has no client here: the runner uses `openssl s_time`); the client prints one JSON line.
 """
 import argparse
 import asyncio
 import json
+import ssl
 import sys
 import time
 
@@ -18,7 +19,7 @@ LINE = b"x" * 99 + b"\n"
 MESSAGE = b"m" * 63 + b"\n"
 LINES_PER_WRITE = CHUNK // len(LINE)
 FANIN_ROUND_TRIPS = 10
-DEFAULTS = {"W1": 1 << 30, "W2": 5_000_000, "W3": 100_000, "W4": 20_000, "W5": 2_000}
+DEFAULTS = {"W1": 1 << 30, "W2": 5_000_000, "W3": 100_000, "W4": 20_000, "W5": 2_000, "W6": 1 << 30}
 
 
 # ---- servers ---------------------------------------------------------------------------------------------------
@@ -34,6 +35,31 @@ async def serve_bulk(reader, writer):
     await writer.drain()
     writer.close()
     await writer.wait_closed()
+
+
+async def serve_prefixed_bulk(reader, writer):
+    """W6: an 8-byte length, then that many bytes (an SSL transport cannot write_eof); replies the count."""
+    expected = int.from_bytes(await reader.readexactly(8), "big")
+    count = 0
+    while count < expected:
+        data = await reader.read(CHUNK)
+        if not data:
+            break
+        count += len(data)
+    writer.write(count.to_bytes(8, "big"))
+    await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+
+
+async def serve_handshake(reader, writer):
+    """W7: the handshake is the work; wait for the client to go."""
+    try:
+        await reader.read()
+    except OSError:
+        pass
+    finally:
+        writer.close()
 
 
 async def serve_lines(reader, writer):
@@ -72,11 +98,17 @@ async def serve_churn(reader, writer):
     await writer.wait_closed()
 
 
-SERVERS = {"W1": serve_bulk, "W2": serve_lines, "W3": serve_pingpong, "W4": serve_churn, "W5": serve_pingpong}
+SERVERS = {"W1": serve_bulk, "W2": serve_lines, "W3": serve_pingpong, "W4": serve_churn, "W5": serve_pingpong,
+           "W6": serve_prefixed_bulk, "W7": serve_handshake}
 
 
-async def run_server(workload, port):
-    server = await asyncio.start_server(SERVERS[workload], HOST, port, backlog=16384)
+async def run_server(workload, port, cert=None, key=None):
+    ctx = None
+    if workload in ("W6", "W7"):
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        ctx.load_cert_chain(cert, key)
+    server = await asyncio.start_server(SERVERS[workload], HOST, port, backlog=16384, ssl=ctx)
     async with server:
         await server.serve_forever()
 
@@ -93,6 +125,24 @@ async def client_bulk(port, size):
         await writer.drain()
         left -= CHUNK
     writer.write_eof()
+    count = int.from_bytes(await reader.readexactly(8), "big")
+    seconds = time.monotonic() - start
+    writer.close()
+    check(count == size, f"server counted {count} bytes, sent {size}")
+    return "MiB/s", size / (1 << 20) / seconds, {"bytes": size, "seconds": seconds}
+
+
+async def client_tls_bulk(port, size, cafile):
+    ctx = ssl.create_default_context(cafile=cafile)
+    chunk = b"b" * CHUNK
+    start = time.monotonic()
+    reader, writer = await asyncio.open_connection(HOST, port, ssl=ctx)
+    writer.write(size.to_bytes(8, "big"))
+    left = size
+    while left > 0:
+        writer.write(chunk if left >= CHUNK else chunk[:left])
+        await writer.drain()
+        left -= CHUNK
     count = int.from_bytes(await reader.readexactly(8), "big")
     seconds = time.monotonic() - start
     writer.close()
@@ -188,6 +238,8 @@ async def run_client(args):
         metric, value, extra = await client_pingpong(args.port, args.n or DEFAULTS[w])
     elif w == "W4":
         metric, value, extra = await client_churn(args.port, args.n or DEFAULTS[w])
+    elif w == "W6":
+        metric, value, extra = await client_tls_bulk(args.port, args.size or DEFAULTS[w], args.cafile)
     else:
         metric, value, extra = await client_fanin(args.port, args.conns or DEFAULTS[w])
     line = {"peer": "cpython", "workload": w, "metric": metric, "value": value}
@@ -203,10 +255,15 @@ def main():
     parser.add_argument("--n", type=int)
     parser.add_argument("--size", type=int)
     parser.add_argument("--conns", type=int)
+    parser.add_argument("--cert", help="W6, W7 servers: certificate chain (PEM)")
+    parser.add_argument("--key", help="W6, W7 servers: private key (PEM)")
+    parser.add_argument("--cafile", help="W6 clients: the CA to verify the server against (PEM)")
     args = parser.parse_args()
+    if args.role == "client" and args.workload == "W7":
+        parser.error("W7 has no client here: use openssl s_time")
     try:
         if args.role == "server":
-            asyncio.run(run_server(args.workload, args.port))
+            asyncio.run(run_server(args.workload, args.port, args.cert, args.key))
         else:
             asyncio.run(run_client(args))
     except KeyboardInterrupt:

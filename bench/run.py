@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Runs the loopback benchmark (workloads W1-W5) for every peer, one after another, and prints a Markdown table.
+"""Runs the loopback benchmark (workloads W1-W7) for every peer, one after another, and prints a Markdown table.
 
     python3 bench/run.py            # full sizes, on JDK 17 and on JDK 25 when installed (about 20 minutes)
     python3 bench/run.py --quick    # small sizes, default JDK only (under 2 minutes once built)
 
-Peers: aiostreams (this library), ktor (raw ktor-network channels) and cpython (asyncio streams), and nio: the JVM's
-floor on W1 and W3 (a bare NIO selector loop, no library), which bounds what any JVM library can reach here. Each
+Peers: aiostreams (this library), netty (Netty 4.2, epoll), ktor (raw ktor-network channels; W1-W5) and cpython
+(asyncio streams), and nio: the JVM's floor on W1 and W3 (a bare NIO selector loop, no library), which bounds what
+any JVM library can reach here. W6 and W7 run over TLS 1.3 with a CA and server certificate the runner makes with
+`openssl`; W7's client is `openssl s_time` for every peer. Each run also records the server's CPU seconds. Each
 peer's server and client are separate processes on 127.0.0.1; JVM peers get a warm-up run against a fresh server first; every
 peer gets --runs measured client runs (at least 3), whose median is reported.
 """
@@ -27,24 +29,31 @@ PYTHON_PEER = os.path.join(ROOT, "bench", "asyncio_peer.py")
 CLASSPATH_FILE = os.path.join(ROOT, "bench", "target", "bench.classpath")
 # A second JDK for the full run (the tables in BENCHMARKS.md use a JDK 25): from the environment, never a fixed path.
 SECOND_JDK = os.environ.get("AIOSTREAMS_SECOND_JDK")
-WORKLOADS = ["W1", "W2", "W3", "W4", "W5"]
-PEERS = ["aiostreams", "ktor", "cpython", "nio"]
+WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7"]
+PEERS = ["aiostreams", "netty", "ktor", "cpython", "nio"]
 # the Java API's twins of the aiostreams harness, on request: futures, and the blocking API (a thread per connection)
 OPTIONAL_PEERS = ["aiostreams-java", "aiostreams-blocking"]
-JVM_PEERS = {"aiostreams", "ktor", "aiostreams-java", "aiostreams-blocking", "nio"}
+JVM_PEERS = {"aiostreams", "netty", "ktor", "aiostreams-java", "aiostreams-blocking", "nio"}
+TLS_WORKLOADS = {"W6", "W7"}
 # The JVM's floor (a bare NIO selector loop, no library) implements only the workloads whose targets it bounds.
-PEER_WORKLOADS = {"nio": {"W1", "W3"}}
-NAMES = {"W1": "bulk", "W2": "lines", "W3": "pingpong", "W4": "churn", "W5": "fanin"}
-FULL = {"W1": 1 << 30, "W2": 5_000_000, "W3": 100_000, "W4": 20_000, "W5": 10_000}
-QUICK = {"W1": 128 << 20, "W2": 500_000, "W3": 4_000, "W4": 400, "W5": 400}
-SIZE_FLAG = {"W1": "--size", "W2": "--n", "W3": "--n", "W4": "--n", "W5": "--conns"}
-# The issue's targets: (peer, minimum ratio aiostreams/peer), higher is better for every ratio printed.
+# ktor-network-tls has no server, and the Java twins of the harness stop at W5.
+PEER_WORKLOADS = {"nio": {"W1", "W3"}, "ktor": {"W1", "W2", "W3", "W4", "W5"},
+                  "aiostreams-java": {"W1", "W2", "W3", "W4", "W5"}, "aiostreams-blocking": {"W1", "W2", "W3", "W4", "W5"}}
+NAMES = {"W1": "bulk", "W2": "lines", "W3": "pingpong", "W4": "churn", "W5": "fanin", "W6": "tls-bulk",
+         "W7": "tls-handshakes"}
+# W7's size is the seconds `openssl s_time` runs.
+FULL = {"W1": 1 << 30, "W2": 5_000_000, "W3": 100_000, "W4": 20_000, "W5": 10_000, "W6": 1 << 30, "W7": 10}
+QUICK = {"W1": 128 << 20, "W2": 500_000, "W3": 4_000, "W4": 400, "W5": 400, "W6": 64 << 20, "W7": 3}
+SIZE_FLAG = {"W1": "--size", "W2": "--n", "W3": "--n", "W4": "--n", "W5": "--conns", "W6": "--size"}
+# The targets of round two: (peer, minimum ratio aiostreams/peer), higher is better for every ratio printed.
 TARGETS = {
-    "W1": [("ktor", 0.95), ("cpython", 3.0)],
-    "W2": [("ktor", 1.0), ("cpython", 5.0)],
-    "W3": [("ktor", 0.9), ("cpython", 2.0)],
-    "W4": [("ktor", 0.9)],
-    "W5": [],
+    "W1": [("netty", 1.0)],
+    "W2": [("netty", 1.2)],
+    "W3": [("netty", 1.0)],
+    "W4": [("netty", 1.0), ("cpython", 1.5)],
+    "W5": [("netty", 1.0)],
+    "W6": [("netty", 1.0), ("cpython", 1.5)],
+    "W7": [("netty", 1.0)],
 }
 RSS_LIMIT_KIB = 1 << 20
 
@@ -81,11 +90,41 @@ def classpath():
     return os.path.join(ROOT, "bench", "target", "classes") + os.pathsep + deps
 
 
+PKI = {}
+
+
+def make_pki():
+    """An RSA-2048 CA and a server certificate for IP:127.0.0.1 and DNS:localhost, in a temporary folder."""
+    if PKI:
+        return PKI
+    import tempfile
+    folder = tempfile.mkdtemp(prefix="aiostreams-bench-pki")
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=aiostreams bench CA")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost")
+    with open(os.path.join(folder, "ext.cnf"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf")
+    PKI.update(cert=os.path.join(folder, "server.pem"), key=os.path.join(folder, "server.key"),
+               cafile=os.path.join(folder, "ca.pem"))
+    return PKI
+
+
 def command(peer, java, role, workload, port):
+    tls = []
+    if workload in TLS_WORKLOADS:
+        pki = make_pki()
+        tls = ["--cert", pki["cert"], "--key", pki["key"]] if role == "server" else ["--cafile", pki["cafile"]]
     if peer == "cpython":
-        return [sys.executable, PYTHON_PEER, role, "--workload", workload, "--port", str(port)]
+        return [sys.executable, PYTHON_PEER, role, "--workload", workload, "--port", str(port)] + tls
     return [java, "-cp", classpath(), "io.aiostreams.bench.Bench", role,
-            "--workload", workload, "--port", str(port), "--peer", peer]
+            "--workload", workload, "--port", str(port), "--peer", peer] + tls
 
 
 def free_port():
@@ -129,7 +168,32 @@ def stop(server):
             server.wait()
 
 
+def cpu_seconds(pid):
+    """The process's CPU time so far (user + system, /proc/<pid>/stat); None where there is no /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def s_time(workload, port, seconds, timeout):
+    """W7: one common client for every peer, full handshakes only (`-new`), for `seconds`."""
+    done = subprocess.run(["openssl", "s_time", "-connect", f"127.0.0.1:{port}", "-new", "-time", str(seconds)],
+                          capture_output=True, text=True, timeout=timeout)
+    import re
+    match = re.search(r"(\d+) connections in (\d+(?:\.\d+)?) real seconds", done.stdout)
+    if done.returncode != 0 or not match:
+        raise RuntimeError(f"openssl s_time failed ({done.returncode}): {(done.stdout + done.stderr).strip()[-2000:]}")
+    connections, real = int(match.group(1)), float(match.group(2))
+    return {"workload": workload, "metric": "conns/s", "value": connections / real, "connections": connections,
+            "seconds": real}
+
+
 def run_client(peer, java, workload, port, size, timeout):
+    if workload == "W7":
+        return dict(s_time(workload, port, size, timeout), peer=peer)
     cmd = command(peer, java, "client", workload, port) + [SIZE_FLAG[workload], str(size)]
     if peer in JVM_PEERS:
         cmd.append("--warmup")
@@ -162,9 +226,13 @@ def measure(peer, java, workload, size, runs, timeout, server_warmup=True):
                 server = subprocess.Popen(command(peer, java, "server", workload, port),
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 wait_listening(port, server)
+            cpu_before = cpu_seconds(server.pid)
             result = run_client(peer, java, workload, port, size, timeout)
+            cpu_after = cpu_seconds(server.pid)
+            result["server_cpu_s"] = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
             result["server_peak_rss_kib"] = peak_rss_kib(server.pid)
             log(f"  {peer:10} {workload} {label:9} {result['value']:.3f} {result['metric']}"
+                + (f" (server CPU {result['server_cpu_s']:.2f} s)" if result["server_cpu_s"] is not None else "")
                 + (f" (p50 {result['p50_us']:.0f} us, p99 {result['p99_us']:.0f} us)" if "p50_us" in result else "")
                 + (f" (server peak RSS {result['server_peak_rss_kib'] / 1024:.0f} MiB)"
                    if workload == "W5" and result["server_peak_rss_kib"] else ""))
@@ -190,7 +258,7 @@ def fmt(workload, value):
         return f"{value:.2f} s"
     if workload == "W2":
         return f"{value / 1e6:.2f} M"
-    if workload == "W1":
+    if workload in ("W1", "W6"):
         return f"{value:.0f}"
     return f"{value:,.0f}"
 
@@ -199,30 +267,44 @@ def supports(peer, workload):
     return workload in PEER_WORKLOADS.get(peer, WORKLOADS)
 
 
+def peak_rss_mib(results, peer, workload):
+    kib = max(r.get("server_peak_rss_kib") or 0 for r in results[(peer, workload)])
+    return kib / 1024 if kib else None
+
+
 def table(results, peers):
+    """The main table (medians, ratios, targets) and a second one: each server's peak RSS and CPU seconds per run."""
     lines = []
     header = ["workload", "metric"] + peers + [f"aiostreams / {p}" for p in peers if p != "aiostreams"] + ["targets"]
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "---|" * len(header))
+    costs = ["", "Server cost per run: peak RSS (MiB) / CPU seconds (user + system, median).", "",
+             "| workload | " + " | ".join(peers) + " |", "|---|" + "---|" * len(peers)]
     verdicts = []
     for w in WORKLOADS:
-        present = [p for p in peers if supports(p, w)]
-        if not present or not all((p, w) in results for p in present):
+        present = [p for p in peers if supports(p, w) and (p, w) in results]
+        if not present:
             continue
         med = {p: median(results[(p, w)], "value") for p in present}
         metric = results[(present[0], w)][0]["metric"]
         cells = [f"{w} {NAMES[w]}", metric]
+        cost = [f"{w} {NAMES[w]}"]
         for p in peers:
             if p not in med:
                 cells.append("—")
+                cost.append("—")
                 continue
             cell = fmt(w, med[p])
             if w == "W3":
                 cell += f" (p50 {median(results[(p, w)], 'p50_us'):.0f} / p99 {median(results[(p, w)], 'p99_us'):.0f} µs)"
-            if w == "W5":
-                rss = max(r["server_peak_rss_kib"] or 0 for r in results[(p, w)])
-                cell += f" ({rss / 1024:.0f} MiB)"
+            rss = peak_rss_mib(results, p, w)
+            if w == "W5" and rss:
+                cell += f" ({rss:.0f} MiB)"
             cells.append(cell)
+            cpus = [r["server_cpu_s"] for r in results[(p, w)] if r.get("server_cpu_s") is not None]
+            cost.append(f"{rss:.0f}" if rss else "?")
+            cost[-1] += f" / {statistics.median(cpus):.2f}" if cpus else " / ?"
+        costs.append("| " + " | ".join(cost) + " |")
         for p in peers:
             if p != "aiostreams":
                 both = p in med and "aiostreams" in med
@@ -233,19 +315,20 @@ def table(results, peers):
                 ok = advantage(w, med["aiostreams"], med[p]) >= goal
                 goals.append(f"≥{goal}× {p} {'✓' if ok else '✗'}")
                 verdicts.append(ok)
-        if w == "W3" and "ktor" in med and "aiostreams" in med:
-            ok = median(results[("aiostreams", w)], "p99_us") <= 1.2 * median(results[("ktor", w)], "p99_us")
-            goals.append(f"p99 ≤1.2× ktor {'✓' if ok else '✗'}")
-            verdicts.append(ok)
-        if w == "W5" and "aiostreams" in med:
-            rss = max(r["server_peak_rss_kib"] or 0 for r in results[("aiostreams", w)])
-            conns = results[("aiostreams", w)][0]["connections"]
-            ok = rss < RSS_LIMIT_KIB
-            goals.append(f"{conns:,} conns, RSS <1 GiB {'✓' if ok else '✗'}")
-            verdicts.append(ok)
+        if "netty" in med and "aiostreams" in med:
+            if w == "W3":
+                ok = median(results[("aiostreams", w)], "p99_us") <= 1.1 * median(results[("netty", w)], "p99_us")
+                goals.append(f"p99 ≤1.1× netty {'✓' if ok else '✗'}")
+                verdicts.append(ok)
+            ours, theirs = peak_rss_mib(results, "aiostreams", w), peak_rss_mib(results, "netty", w)
+            bound = {"W1": 1.5, "W2": 1.5, "W3": 1.5, "W4": 1.5, "W5": 1.0}.get(w)
+            if bound and ours and theirs:
+                ok = ours <= bound * theirs
+                goals.append(f"RSS ≤{bound}× netty {'✓' if ok else '✗'}")
+                verdicts.append(ok)
         cells.append("; ".join(goals))
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines), verdicts
+    return "\n".join(lines + costs), verdicts
 
 
 def java_version(java):
@@ -293,7 +376,7 @@ def main():
     parser.add_argument("--jdk", action="append", help="a JDK home to run the JVM peers on (repeatable)")
     parser.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated, e.g. W1,W3")
     parser.add_argument("--peers", default=",".join(PEERS),
-                        help="comma-separated, from " + ",".join(PEERS + OPTIONAL_PEERS) + " (default: the first four)")
+                        help="comma-separated, from " + ",".join(PEERS + OPTIONAL_PEERS) + " (default: the first five)")
     parser.add_argument("--no-build", action="store_true",
                         help="use the classes already built (by default the runner builds them when any source is newer)")
     parser.add_argument("--json", help="also write every result to this file, one JSON line each")

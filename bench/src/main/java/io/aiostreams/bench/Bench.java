@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 public final class Bench implements Callable<Integer> {
     /** The JVM peers; CPython's is {@code bench/asyncio_peer.py}. */
     enum Peer {
-        aiostreams, aiostreams_java, aiostreams_blocking, ktor, nio;
+        aiostreams, aiostreams_java, aiostreams_blocking, ktor, nio, netty;
 
         static Peer of(String name) {
             return valueOf(name.replace('-', '_'));
@@ -22,7 +22,8 @@ public final class Bench implements Callable<Integer> {
     @Parameters(index = "0", description = "server or client.")
     String role;
 
-    @Option(names = "--workload", required = true, description = "W1 bulk, W2 lines, W3 pingpong, W4 churn, W5 fanin.")
+    @Option(names = "--workload", required = true,
+            description = "W1 bulk, W2 lines, W3 pingpong, W4 churn, W5 fanin, W6 tls-bulk, W7 tls-handshakes (server only).")
     String workload;
 
     @Option(names = "--port", required = true, description = "The server's port on 127.0.0.1.")
@@ -31,7 +32,7 @@ public final class Bench implements Callable<Integer> {
     @Option(names = "--n", description = "W2 lines, W3 round trips, W4 connections.")
     Long n;
 
-    @Option(names = "--size", description = "W1 bytes.")
+    @Option(names = "--size", description = "W1, W6 bytes.")
     Long size;
 
     @Option(names = "--conns", description = "W5 connections.")
@@ -42,9 +43,18 @@ public final class Bench implements Callable<Integer> {
                     + "finds the JIT compilers done.")
     boolean warmup;
 
+    @Option(names = "--cert", description = "W6, W7 servers: the certificate chain (PEM).")
+    java.io.File cert;
+
+    @Option(names = "--key", description = "W6, W7 servers: the private key (PEM, PKCS#8).")
+    java.io.File key;
+
+    @Option(names = "--cafile", description = "W6 clients: the CA to verify the server against (PEM).")
+    java.io.File caFile;
+
     @Option(names = "--peer", defaultValue = "aiostreams", converter = PeerConverter.class,
             description = "aiostreams (Kotlin), aiostreams-java (futures), aiostreams-blocking (the blocking API), ktor "
-                    + "(raw ktor-network) or nio (the JVM's floor: a bare NIO selector loop; W1 and W3 only) "
+                    + "(raw ktor-network; W1-W5), netty (Netty 4.2) or nio (the JVM's floor: a bare NIO selector loop; W1 and W3 only) "
                     + "(default: ${DEFAULT-VALUE}).")
     Peer peer;
 
@@ -69,13 +79,14 @@ public final class Bench implements Callable<Integer> {
                     case nio -> NioFloor.server(workload, port);
                     case aiostreams_blocking -> io.aiostreams.bench.java.BlockingBench.server(workload, port);
                     case aiostreams_java -> io.aiostreams.bench.java.StreamsBench.server(workload, port);
-                    case aiostreams -> StreamsBench.server(workload, port);
+                    case netty -> io.aiostreams.bench.netty.NettyBench.server(workload, port, cert, key);
+                    case aiostreams -> StreamsBench.server(workload, port, cert, key);
                 }
                 return 0;
             }
             case "client" -> {
                 long amount = BenchSpec.defaultSize(workload);
-                Long given = workload.equals("W1") ? size : workload.equals("W5") ? conns : n;
+                Long given = workload.equals("W1") || workload.equals("W6") ? size : workload.equals("W5") ? conns : n;
                 if (given != null) {
                     if (given <= 0) {
                         throw new CommandLine.ParameterException(new CommandLine(this), "size <= 0: " + given);
@@ -100,7 +111,8 @@ public final class Bench implements Callable<Integer> {
             case nio -> NioFloor.client(workload, port, amount);
             case aiostreams_blocking -> io.aiostreams.bench.java.BlockingBench.client(workload, port, amount);
             case aiostreams_java -> io.aiostreams.bench.java.StreamsBench.client(workload, port, amount);
-            case aiostreams -> StreamsBench.client(workload, port, amount);
+            case netty -> io.aiostreams.bench.netty.NettyBench.client(workload, port, amount, caFile);
+            case aiostreams -> StreamsBench.client(workload, port, amount, caFile);
         };
     }
 }

@@ -47,12 +47,13 @@ object BenchSpec {
     @JvmStatic
     fun defaultSize(workload: String): Long =
         when (workload) {
-            "W1" -> 1L shl 30
+            "W1", "W6" -> 1L shl 30
             "W2" -> 5_000_000
             "W3" -> 100_000
             "W4" -> 20_000
             "W5" -> 2_000
-            else -> throw IllegalArgumentException("unknown workload: $workload (W1 to W5)")
+            "W7" -> 0
+            else -> throw IllegalArgumentException("unknown workload: $workload (W1 to W7)")
         }
 
     /** The [q] quantile (0..1) of sorted [values]. */
@@ -97,13 +98,15 @@ object BenchSpec {
             else -> "\"$v\""
         }
 
-    /** W1's JSON line: MiB/s for [size] bytes in [seconds]. */
+    /** W1's (or W6's) JSON line: MiB/s for [size] bytes in [seconds]. */
     @JvmStatic
+    @JvmOverloads
     fun bulkJson(
         peer: String,
         size: Long,
         seconds: Double,
-    ): String = json(peer, "W1", "MiB/s", size / 1048576.0 / seconds, mapOf("bytes" to size, "seconds" to seconds))
+        workload: String = "W1",
+    ): String = json(peer, workload, "MiB/s", size / 1048576.0 / seconds, mapOf("bytes" to size, "seconds" to seconds))
 
     /** W3's JSON line: round trips per second, and p50 / p99 of the round-trip [times] (nanoseconds, sorted here). */
     @JvmStatic

@@ -2,6 +2,7 @@ package io.aiostreams.bench
 
 import io.aiostreams.EventLoop
 import io.aiostreams.IncompleteReadError
+import io.aiostreams.SslContexts
 import io.aiostreams.StreamReader
 import io.aiostreams.StreamWriter
 import io.aiostreams.bench.BenchSpec.CHUNK
@@ -16,17 +17,21 @@ import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.runBlocking
+import java.io.File
 import java.nio.ByteBuffer
 
 /** The benchmark workloads on aiostreams' suspend API (the Kotlin twin; the Java one is `java.StreamsBench`). */
 object StreamsBench {
     private const val PEER = "aiostreams"
 
-    /** Serves [workload] on 127.0.0.1:[port] until the process is killed. */
+    /** Serves [workload] on 127.0.0.1:[port] until the process is killed; W6 and W7 over TLS with [cert] and [key]. */
     @JvmStatic
+    @JvmOverloads
     fun server(
         workload: String,
         port: Int,
+        cert: File? = null,
+        key: File? = null,
     ): Unit =
         runBlocking {
             val handler: suspend (StreamReader, StreamWriter) -> Unit =
@@ -35,10 +40,51 @@ object StreamsBench {
                     "W2" -> ::serveLines
                     "W3", "W5" -> ::servePingPong
                     "W4" -> ::serveChurn
-                    else -> throw IllegalArgumentException("unknown workload: $workload (W1 to W5)")
+                    "W6" -> ::servePrefixedBulk
+                    "W7" -> ::serveHandshake
+                    else -> throw IllegalArgumentException("unknown workload: $workload (W1 to W7)")
                 }
-            startServer(HOST, port, backlog = BenchSpec.BACKLOG, handler = handler).serveForever()
+            val ssl =
+                if (workload == "W6" || workload == "W7") {
+                    BenchSpec.check(cert != null && key != null, "$workload needs --cert and --key")
+                    SslContexts.serverContext(cert!!.toPath(), key!!.toPath())
+                } else {
+                    null
+                }
+            startServer(HOST, port, ssl = ssl, backlog = BenchSpec.BACKLOG, handler = handler).serveForever()
         }
+
+    /** W6: an 8-byte length, then that many bytes (TLS cannot half-close); replies the count, closes. */
+    private suspend fun servePrefixedBulk(
+        reader: StreamReader,
+        writer: StreamWriter,
+    ) {
+        val expected = ByteBuffer.wrap(reader.readExactly(8)).getLong()
+        var count = 0L
+        while (count < expected) {
+            val data = reader.read(CHUNK)
+            if (data.isEmpty()) break
+            count += data.size
+        }
+        writer.write(ByteBuffer.allocate(8).putLong(count).array())
+        writer.drain()
+        writer.close()
+        writer.waitClosed()
+    }
+
+    /** W7: the handshake is the work; wait for the client to close. */
+    private suspend fun serveHandshake(
+        reader: StreamReader,
+        writer: StreamWriter,
+    ) {
+        try {
+            reader.read()
+        } catch (_: java.io.IOException) {
+            // openssl s_time resets each connection once its handshake is done: nothing to report.
+        } finally {
+            writer.close()
+        }
+    }
 
     private suspend fun serveBulk(
         reader: StreamReader,
@@ -101,21 +147,46 @@ object StreamsBench {
 
     /** Runs [workload] once against 127.0.0.1:[port] on the event loop (`asyncio.run`), and returns its JSON line. */
     @JvmStatic
+    @JvmOverloads
     fun client(
         workload: String,
         port: Int,
         size: Long,
+        caFile: File? = null,
     ): String =
         runBlocking(EventLoop.dispatcher) {
             when (workload) {
                 "W1" -> bulk(port, size)
+                "W6" -> tlsBulk(port, size, caFile ?: throw IllegalArgumentException("W6 needs --cafile"))
                 "W2" -> lines(port, size.toInt())
                 "W3" -> pingPong(port, size.toInt())
                 "W4" -> churn(port, size.toInt())
                 "W5" -> fanIn(port, size.toInt())
-                else -> throw IllegalArgumentException("unknown workload: $workload (W1 to W5)")
+                else -> throw IllegalArgumentException("unknown workload: $workload (W1 to W6)")
             }
         }
+
+    private suspend fun tlsBulk(
+        port: Int,
+        size: Long,
+        caFile: File,
+    ): String {
+        val chunk = ByteArray(CHUNK) { 'b'.code.toByte() }
+        val start = System.nanoTime()
+        val (reader, writer) = openConnection(HOST, port, ssl = SslContexts.clientContext(caFile.toPath()))
+        writer.write(ByteBuffer.allocate(8).putLong(size).array())
+        var left = size
+        while (left > 0) {
+            writer.write(if (left >= CHUNK) chunk else chunk.copyOf(left.toInt()))
+            writer.drain()
+            left -= CHUNK
+        }
+        val count = ByteBuffer.wrap(reader.readExactly(8)).getLong()
+        val seconds = secondsSince(start)
+        writer.close()
+        check(count == size, "server counted $count bytes, sent $size")
+        return BenchSpec.bulkJson(PEER, size, seconds, "W6")
+    }
 
     private suspend fun bulk(
         port: Int,
