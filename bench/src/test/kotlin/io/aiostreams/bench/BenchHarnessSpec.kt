@@ -1,5 +1,6 @@
 package io.aiostreams.bench
 
+import io.aiostreams.testing.TestPki
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.doubles.shouldBeGreaterThan
@@ -70,6 +71,11 @@ private val harnesses =
             io.aiostreams.bench.java.BlockingBench::client,
         ),
         Harness(
+            "netty",
+            inProcess { w, port -> io.aiostreams.bench.netty.NettyBench.server(w, port, null, null) },
+            { w, port, size -> io.aiostreams.bench.netty.NettyBench.client(w, port, size, null) },
+        ),
+        Harness(
             "ktor",
             inProcess(io.aiostreams.bench.KtorBench::server),
             io.aiostreams.bench.KtorBench::client,
@@ -121,7 +127,7 @@ private val harnesses =
     )
 
 /**
- * Every benchmark harness (both aiostreams twins, raw Ktor and CPython) serves and runs every workload and reports it
+ * Every benchmark harness (the aiostreams twins, Netty, raw Ktor and CPython) serves and runs every workload and reports it
  * as one JSON line, and the NIO floor W1 and W3; speed is the benchmark runner's business, never this test's.
  */
 class BenchHarnessSpec :
@@ -146,6 +152,55 @@ class BenchHarnessSpec :
             }
         }
 
+        // W6 over TLS with the test PKI: each TLS harness serves and verifies the chain (W7's client is openssl s_time).
+        val tlsHarnesses: Map<String, Pair<(Int) -> Unit, (Int, Long) -> String>> =
+            mapOf(
+                "aiostreams" to
+                    Pair(
+                        { port: Int ->
+                            inProcess { w, p ->
+                                io.aiostreams.bench.StreamsBench.server(
+                                    w,
+                                    p,
+                                    TestPki.serverCert.toFile(),
+                                    TestPki.serverKey.toFile(),
+                                )
+                            }("W6", port)
+                        },
+                        { port: Int, size: Long ->
+                            io.aiostreams.bench.StreamsBench.client("W6", port, size, TestPki.caCert.toFile())
+                        },
+                    ),
+                "netty" to
+                    Pair(
+                        { port: Int ->
+                            inProcess { w, p ->
+                                io.aiostreams.bench.netty.NettyBench.server(
+                                    w,
+                                    p,
+                                    TestPki.serverCert.toFile(),
+                                    TestPki.serverKey.toFile(),
+                                )
+                            }("W6", port)
+                        },
+                        { port: Int, size: Long ->
+                            io.aiostreams.bench.netty.NettyBench.client("W6", port, size, TestPki.caCert.toFile())
+                        },
+                    ),
+            )
+        for ((peer, harness) in tlsHarnesses) {
+            test("${peer}HarnessServesAndReportsW6OverTls") {
+                val port = freePort()
+                harness.first(port)
+                awaitListening(port)
+                val json = Json.parseToJsonElement(harness.second(port, 3L * 65536 + 123)) as JsonObject
+                json["peer"]!!.jsonPrimitive.content shouldBe peer
+                json["workload"]!!.jsonPrimitive.content shouldBe "W6"
+                json["metric"]!!.jsonPrimitive.content shouldBe "MiB/s"
+                json["value"]!!.jsonPrimitive.double shouldBeGreaterThan 0.0
+            }
+        }
+
         test("theNioFloorRefusesTheWorkloadsItDoesNotImplement") {
             val error =
                 shouldThrow<IllegalArgumentException> {
@@ -160,5 +215,6 @@ class BenchHarnessSpec :
             BenchSpec.defaultSize("W3") shouldBe 100_000L
             BenchSpec.defaultSize("W4") shouldBe 20_000L
             BenchSpec.defaultSize("W5") shouldBe 2_000L
+            BenchSpec.defaultSize("W6") shouldBe (1L shl 30)
         }
     })
