@@ -146,6 +146,18 @@ def wait_listening(port, server, timeout=30.0):
     raise RuntimeError(f"server did not listen on {port} within {timeout} s")
 
 
+def rss_kib(pid, field="VmRSS:"):
+    """A memory figure of the process from Linux's /proc (VmRSS now, or VmHWM: the peak); None without /proc."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
 def peak_rss_kib(pid):
     """The process's peak resident set (VmHWM) from Linux's /proc; None where there is no /proc (macOS)."""
     try:
@@ -217,6 +229,7 @@ def measure(peer, java, workload, size, runs, timeout, server_warmup=True):
     rounds = (["warm-up"] if warm_up else []) + [f"run {i + 1}/{runs}" for i in range(runs)]
     server = None
     port = None
+    idle_rss = None
     try:
         for label in rounds:
             if server is None or not shared:
@@ -226,11 +239,13 @@ def measure(peer, java, workload, size, runs, timeout, server_warmup=True):
                 server = subprocess.Popen(command(peer, java, "server", workload, port),
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 wait_listening(port, server)
+                idle_rss = rss_kib(server.pid)
             cpu_before = cpu_seconds(server.pid)
             result = run_client(peer, java, workload, port, size, timeout)
             cpu_after = cpu_seconds(server.pid)
             result["server_cpu_s"] = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
             result["server_peak_rss_kib"] = peak_rss_kib(server.pid)
+            result["server_idle_rss_kib"] = idle_rss
             log(f"  {peer:10} {workload} {label:9} {result['value']:.3f} {result['metric']}"
                 + (f" (server CPU {result['server_cpu_s']:.2f} s)" if result["server_cpu_s"] is not None else "")
                 + (f" (p50 {result['p50_us']:.0f} us, p99 {result['p99_us']:.0f} us)" if "p50_us" in result else "")
@@ -368,6 +383,81 @@ def raise_fd_limit():
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+def fanin_sweep(peers, javas, counts, runs, timeout, chart):
+    """W5 at each connection count for every peer: median seconds and peak RSS, a table, and an SVG chart."""
+    rows = {}
+    for java in javas:
+        log(f"== W5 sweep on {java_version(java)}")
+        for peer in [p for p in peers if supports(p, "W5")]:
+            for count in counts:
+                results = measure(peer, java, "W5", count, runs, timeout)
+                seconds = median(results, "value")
+                peak = max(r["server_peak_rss_kib"] or 0 for r in results) / 1024
+                idle = statistics.median(r["server_idle_rss_kib"] or 0 for r in results) / 1024
+                rows[(java_version(java), peer, count)] = (seconds, peak, idle)
+    lines = ["| JDK | peer | " + " | ".join(f"{c:,} conns" for c in counts) + " | KiB per connection at "
+             f"{counts[-1]:,} |", "|---|---|" + "---|" * (len(counts) + 1)]
+    for (jdk, peer) in dict.fromkeys((j, p) for (j, p, _) in rows):
+        cells = [short_jdk(jdk), peer]
+        for c in counts:
+            seconds, peak, _ = rows[(jdk, peer, c)]
+            cells.append(f"{seconds:.2f} s, {peak:.0f} MiB")
+        seconds, peak, idle = rows[(jdk, peer, counts[-1])]
+        cells.append(f"{(peak - idle) * 1024 / counts[-1]:.1f}" if idle else "?")
+        lines.append("| " + " | ".join(cells) + " |")
+    if chart:
+        write_chart(chart, rows, counts)
+    return "\n".join(lines)
+
+
+def short_jdk(version_line):
+    """`openjdk version "17.0.15" 2025-04-15` -> `17.0.15`."""
+    parts = version_line.split('"')
+    return parts[1] if len(parts) > 2 else version_line
+
+
+def write_chart(path, rows, counts):
+    """Two panels, seconds and peak RSS against connections, one line per peer (and JDK): a plain SVG file."""
+    series = {}
+    for (jdk, peer, c), (seconds, peak, _) in rows.items():
+        series.setdefault(f"{peer} ({short_jdk(jdk)})", []).append((c, seconds, peak))
+    colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf",
+               "#bcbd22"]
+    width, height, pad = 460, 300, 50
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * width + 40}" height="{height + 100}" '
+           'font-family="sans-serif" font-size="12">', '<rect width="100%" height="100%" fill="white"/>']
+    for panel, title in enumerate(["W5 seconds", "server peak RSS, MiB"]):
+        x0 = 20 + panel * (width + 20)
+        top = max(point[1 + panel] for points in series.values() for point in points) * 1.1
+        plot_w, plot_h = width - pad - 10, height - 60
+
+        def px(c):
+            return x0 + pad + plot_w * c / counts[-1]
+
+        def py(v):
+            return 30 + plot_h * (1 - v / top)
+
+        out.append(f'<text x="{x0 + width / 2}" y="18" text-anchor="middle">{title} against connections</text>')
+        out.append(f'<rect x="{x0 + pad}" y="30" width="{plot_w}" height="{plot_h}" fill="none" stroke="#999"/>')
+        for c in counts:
+            out.append(f'<text x="{px(c):.1f}" y="{height - 12}" text-anchor="middle">{c / 1000:g}k</text>')
+        for k in range(5):
+            v = top * k / 4
+            out.append(f'<text x="{x0 + pad - 4}" y="{py(v) + 4:.1f}" text-anchor="end">{v:.{2 if top < 10 else 1 if top < 100 else 0}f}</text>')
+        for n, (label, points) in enumerate(sorted(series.items())):
+            colour = colours[n % len(colours)]
+            steps = [f"{'M' if i == 0 else 'L'}{px(point[0]):.1f},{py(point[1 + panel]):.1f}"
+                     for i, point in enumerate(sorted(points))]
+            out.append(f'<path d="{" ".join(steps)}" fill="none" stroke="{colour}" stroke-width="2"/>')
+            if panel == 0:
+                x, y = 20 + (n % 4) * 230, height + 10 + (n // 4) * 18
+                out.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{colour}"/>'
+                           f'<text x="{x + 16}" y="{y + 11}">{label}</text>')
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
@@ -380,6 +470,10 @@ def main():
     parser.add_argument("--no-build", action="store_true",
                         help="use the classes already built (by default the runner builds them when any source is newer)")
     parser.add_argument("--json", help="also write every result to this file, one JSON line each")
+    parser.add_argument("--fanin-sweep",
+                        help="instead of the table: W5 at each of these connection counts (e.g. 1000,2000,5000,10000) "
+                             "for every peer, with the server's peak RSS and memory per connection")
+    parser.add_argument("--chart", help="with --fanin-sweep: write the sweep as an SVG chart to this file")
     args = parser.parse_args()
     if args.runs < 3:
         parser.error(f"--runs < 3: {args.runs}")
@@ -405,6 +499,18 @@ def main():
 
     started = time.monotonic()
     timeout = 600
+    if args.fanin_sweep:
+        counts = sorted(int(c) for c in args.fanin_sweep.split(",") if c)
+        # A connection needs a descriptor in the client and one in the server, each a process of its own.
+        allowed = [c for c in counts if c + 1000 <= fd_limit]
+        for c in sorted(set(counts) - set(allowed)):
+            log(f"skipping {c:,} connections: the open-file limit is {fd_limit:,}")
+        text = fanin_sweep(peers, javas, allowed, args.runs, timeout, args.chart)
+        print(f"Machine: {machine()}; open-file limit {fd_limit}.\n"
+              f"Command: `python3 bench/run.py --fanin-sweep {args.fanin_sweep}` (medians of {args.runs} runs; a fresh "
+              f"server per run; peak RSS is VmHWM; memory per connection is (peak RSS - RSS before the client) / "
+              f"connections).\n\n{text}\n\nTotal time: {time.monotonic() - started:.0f} s.")
+        return
     report = [
         f"Machine: {machine()}; open-file limit {fd_limit}.",
         f"Command: `python3 bench/run.py{' --quick' if args.quick else ''}`"

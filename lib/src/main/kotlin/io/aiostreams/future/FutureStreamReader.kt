@@ -113,9 +113,12 @@ public class FutureStreamReader
          * where it stopped. Cancelling a subscription cancels the read in progress, which consumes nothing. Signals
          * come from the executor's threads, one at a time.
          *
-         * **Python:** `async for line in reader`, with demand.
+         * **Python:** `async for line in reader`, with demand. Every call returns the same publisher.
          */
-        public fun lines(): Flow.Publisher<ByteArray> = LinePublisher(reader, scope)
+        public fun lines(): Flow.Publisher<ByteArray> = linePublisher
+
+        /** One publisher per view, so that "one subscription at a time" holds across calls to [lines]. */
+        private val linePublisher: Flow.Publisher<ByteArray> by lazy { LinePublisher(reader, scope) }
 
         private fun loop(
             action: Consumer<ByteArray>,

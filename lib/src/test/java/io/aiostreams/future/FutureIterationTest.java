@@ -230,7 +230,9 @@ class FutureIterationTest {
     @Test
     void aSecondSubscriberWhileOneIsActiveGetsOnError() throws Exception {
         StreamReader reader = new StreamReader();
-        Flow.Publisher<byte[]> lines = new FutureStreamReader(reader).lines();
+        FutureStreamReader futures = new FutureStreamReader(reader);
+        Flow.Publisher<byte[]> lines = futures.lines();
+        assertSame(lines, futures.lines());
         lines.subscribe(new SubmissionPublisherSink());
         CompletableFuture<Throwable> second = new CompletableFuture<>();
         lines.subscribe(new Flow.Subscriber<>() {
