@@ -1,0 +1,181 @@
+package io.aiostreams
+
+import io.aiostreams.testing.TestPki
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.ints.shouldBeLessThan
+import io.kotest.matchers.longs.shouldBeLessThan
+import io.kotest.matchers.shouldBe
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.withContext
+import kotlinx.coroutines.withTimeout
+import java.io.IOException
+import java.net.InetSocketAddress
+import java.net.Socket
+import java.util.concurrent.atomic.AtomicInteger
+import kotlin.time.Duration.Companion.milliseconds
+import kotlin.time.Duration.Companion.seconds
+
+private fun portOf(server: Server): Int = (server.addresses.first() as InetSocketAddress).port
+
+/** A served echo round trip from a well-behaved client: the server still serves. */
+private suspend fun echoes(
+    port: Int,
+    ssl: Boolean = false,
+) {
+    val (reader, writer) =
+        if (ssl) {
+            openConnection("127.0.0.1", port, ssl = SslContexts.clientContext(TestPki.caCert))
+        } else {
+            openConnection("127.0.0.1", port)
+        }
+    writer.write("still here\n".toByteArray())
+    withTimeout(10.seconds) { reader.readLine().decodeToString() } shouldBe "still here\n"
+    writer.close()
+}
+
+/**
+ * Peers that misbehave on purpose, over loopback: each test checks that the server loses nothing it accepted, keeps
+ * its memory bounded, and goes on serving well-behaved clients.
+ */
+class AdversarialPeersSpec :
+    FunSpec({
+        val echo: suspend (StreamReader, StreamWriter) -> Unit = { reader, writer ->
+            try {
+                for (line in reader) {
+                    writer.write(line)
+                    writer.drain()
+                }
+            } catch (_: IOException) {
+                // The peer went away: nothing to report.
+            }
+        }
+
+        test("aTlsClientThatSendsNothingIsClosedAtTheHandshakeTimeoutWhileOthersAreServed") {
+            val server =
+                startServer(
+                    "127.0.0.1",
+                    0,
+                    ssl = SslContexts.serverContext(TestPki.serverCert, TestPki.serverKey),
+                    sslHandshakeTimeout = 1.seconds,
+                    handler = echo,
+                )
+            val port = portOf(server)
+            withContext(Dispatchers.IO) {
+                Socket("127.0.0.1", port).use { silent ->
+                    silent.soTimeout = 10_000
+                    val started = System.nanoTime()
+                    echoes(port, ssl = true)
+                    // Nothing sent: the server gives up after its handshake time-out and closes the connection.
+                    silent.getInputStream().read() shouldBe -1
+                    ((System.nanoTime() - started) / 1_000_000) shouldBeLessThan 8_000L
+                }
+            }
+            echoes(port, ssl = true)
+            server.close()
+            server.waitClosed()
+        }
+
+        test("aClientThatSendsWithoutReadingRepliesHoldsTheServerToItsBuffers") {
+            val limit = 4096
+            val seen = CompletableDeferred<Pair<StreamReader, StreamWriter>>()
+            val server =
+                startServer("127.0.0.1", 0, limit = limit) { reader, writer ->
+                    seen.complete(reader to writer)
+                    echo(reader, writer)
+                }
+            val port = portOf(server)
+            withContext(Dispatchers.IO) {
+                Socket("127.0.0.1", port).use { greedy ->
+                    greedy.soTimeout = 10_000
+                    val line = ByteArray(100) { if (it == 99) '\n'.code.toByte() else 'z'.code.toByte() }
+                    val out = greedy.getOutputStream()
+                    // Write until the socket blocks: the server echoes until its writes back up, then stops reading.
+                    val writer =
+                        Thread {
+                            try {
+                                while (true) out.write(line)
+                            } catch (_: IOException) {
+                            }
+                        }.apply {
+                            isDaemon = true
+                            start()
+                        }
+                    val (reader, serverWriter) = withTimeout(10.seconds) { seen.await() }
+                    delay(1000)
+                    // Bounded: the reader stops reading past 2 * limit, the writer past its high-water mark
+                    // (plus what one pass of the loop may add).
+                    reader.core.bufferedSize() shouldBeLessThan (2L * limit + 256 * 1024)
+                    serverWriter.getWriteBufferSize() shouldBeLessThan (1L shl 20)
+                    writer.isAlive shouldBe true
+                    greedy.setSoLinger(true, 0)
+                }
+            }
+            // The greedy client aborted; the server goes on.
+            echoes(port)
+            server.close()
+            server.closeClients()
+            withTimeout(10.seconds) { server.waitClosed() }
+        }
+
+        test("clientsThatConnectAndResetInATightLoopDoNotStopTheServer") {
+            val reported = AtomicInteger()
+            val served = AtomicInteger()
+            val server =
+                startServer("127.0.0.1", 0, exceptionHandler = { reported.incrementAndGet() }) { reader, writer ->
+                    served.incrementAndGet()
+                    echo(reader, writer)
+                }
+            val port = portOf(server)
+            withContext(Dispatchers.IO) {
+                repeat(500) {
+                    Socket("127.0.0.1", port).apply {
+                        setSoLinger(true, 0)
+                        if (it % 2 == 0) getOutputStream().write("half a li".toByteArray())
+                        close()
+                    }
+                }
+            }
+            echoes(port)
+            withTimeout(10.seconds) {
+                while (served.get() < 501) delay(20.milliseconds)
+            }
+            reported.get() shouldBe 0
+            server.close()
+            server.closeClients()
+            withTimeout(10.seconds) { server.waitClosed() }
+        }
+
+        test("aPeerThatHalfClosesAndKeepsReadingGetsEveryReplyAndItsEnd") {
+            val server =
+                startServer("127.0.0.1", 0) { reader, writer ->
+                    val first = reader.readLine()
+                    if (first.decodeToString() != "ping\n") {
+                        writer.write(first)
+                        echo(reader, writer)
+                    } else {
+                        // The peer half-closes after its ping: end of stream here, and still it reads.
+                        reader.read().size shouldBe 0
+                        repeat(20) {
+                            writer.write(first)
+                            writer.drain()
+                            delay(50)
+                        }
+                        writer.close()
+                    }
+                }
+            val port = portOf(server)
+            withContext(Dispatchers.IO) {
+                Socket("127.0.0.1", port).use { peer ->
+                    peer.soTimeout = 10_000
+                    peer.getOutputStream().write("ping\n".toByteArray())
+                    peer.shutdownOutput()
+                    peer.getInputStream().readAllBytes().decodeToString() shouldBe "ping\n".repeat(20)
+                }
+            }
+            echoes(port)
+            server.close()
+            withTimeout(10.seconds) { server.waitClosed() }
+        }
+    })
