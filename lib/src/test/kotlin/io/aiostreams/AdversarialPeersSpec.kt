@@ -1,5 +1,6 @@
 package io.aiostreams
 
+import io.aiostreams.testing.FaultProxy
 import io.aiostreams.testing.TestPki
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.ints.shouldBeLessThan
@@ -7,6 +8,7 @@ import io.kotest.matchers.longs.shouldBeLessThan
 import io.kotest.matchers.shouldBe
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
@@ -176,6 +178,87 @@ class AdversarialPeersSpec :
             }
             echoes(port)
             server.close()
+            withTimeout(10.seconds) { server.waitClosed() }
+        }
+
+        test("aThousandTlsHandshakesAtOnceAreAllServed") {
+            val served = AtomicInteger()
+            val server =
+                startServer(
+                    "127.0.0.1",
+                    0,
+                    ssl = SslContexts.serverContext(TestPki.serverCert, TestPki.serverKey),
+                ) { reader, writer ->
+                    served.incrementAndGet()
+                    echo(reader, writer)
+                }
+            val port = portOf(server)
+            val client = SslContexts.clientContext(TestPki.caCert)
+            val replies =
+                withTimeout(120.seconds) {
+                    kotlinx.coroutines.coroutineScope {
+                        val scope = this
+                        (1..1000).map { i ->
+                            scope.async {
+                                val (reader, writer) = openConnection("127.0.0.1", port, ssl = client)
+                                writer.write("$i\n".toByteArray())
+                                val reply = reader.readLine().decodeToString()
+                                writer.close()
+                                reply
+                            }
+                        }.map { it.await() }
+                    }
+                }
+            replies shouldBe (1..1000).map { "$it\n" }
+            served.get() shouldBe 1000
+            echoes(port, ssl = true)
+            server.close()
+            server.closeClients()
+            withTimeout(20.seconds) { server.waitClosed() }
+        }
+
+        test("oneByteFragmentsAndDelaysThroughAProxyChangeNothingReadLineReturns") {
+            val server = startServer("127.0.0.1", 0, handler = echo)
+            FaultProxy(InetSocketAddress("127.0.0.1", portOf(server)), fragment = 1, delayMillis = 1).use { proxy ->
+                val (reader, writer) = openConnection("127.0.0.1", proxy.port)
+                val lines = (1..20).map { "line $it of the fragmented stream\n" }
+                for (line in lines) writer.write(line.toByteArray())
+                val back = withTimeout(30.seconds) { lines.map { reader.readLine().decodeToString() } }
+                back shouldBe lines
+                writer.close()
+            }
+            server.close()
+            server.closeClients()
+            withTimeout(10.seconds) { server.waitClosed() }
+        }
+
+        test("aResetInTheMiddleOfALineFailsTheClientAndLeavesTheServerServing") {
+            val handlerEnded = CompletableDeferred<Throwable?>()
+            val server =
+                startServer("127.0.0.1", 0) { reader, writer ->
+                    try {
+                        for (line in reader) writer.write(line)
+                        handlerEnded.complete(null)
+                    } catch (e: IOException) {
+                        handlerEnded.complete(e)
+                    }
+                }
+            FaultProxy(InetSocketAddress("127.0.0.1", portOf(server)), resetAfter = 15).use { proxy ->
+                val (reader, writer) = openConnection("127.0.0.1", proxy.port)
+                writer.write("first line\n".toByteArray())
+                withTimeout(10.seconds) { reader.readLine().decodeToString() } shouldBe "first line\n"
+                // The proxy resets both connections 4 bytes into the second line.
+                writer.write("second line\n".toByteArray())
+                val failure = runCatching { withTimeout(10.seconds) { reader.readLine() } }
+                // The proxy reset the connection: the client sees an error or a truncated end of stream, never a hang.
+                (failure.isFailure || failure.getOrNull()!!.decodeToString() != "second line\n") shouldBe true
+                writer.abort()
+            }
+            // The server side ended too (an error or end of stream), and the server goes on serving.
+            withTimeout(10.seconds) { handlerEnded.await() }
+            echoes(portOf(server))
+            server.close()
+            server.closeClients()
             withTimeout(10.seconds) { server.waitClosed() }
         }
     })
