@@ -88,14 +88,7 @@ public class BlockingStreamWriter(
         options: StreamOptions = StreamOptions(),
     ) {
         ThreadCall.run {
-            writer.startTls(
-                sslContext,
-                options.serverHostname,
-                options.sslParameters,
-                options.sslHandshakeTimeout,
-                options.sslShutdownTimeout,
-                options.suppressRaggedEofs,
-            )
+            options.startTls(writer, sslContext)
         }
     }
 

@@ -97,14 +97,7 @@ public class FutureStreamWriter
             options: StreamOptions,
         ): CompletableFuture<Void?> =
             scope.future(start = CoroutineStart.UNDISPATCHED) {
-                writer.startTls(
-                    sslContext,
-                    options.serverHostname,
-                    options.sslParameters,
-                    options.sslHandshakeTimeout,
-                    options.sslShutdownTimeout,
-                    options.suppressRaggedEofs,
-                )
+                options.startTls(writer, sslContext)
                 null
             }
 

@@ -1,6 +1,7 @@
 package io.aiostreams.future
 
 import io.aiostreams.DEFAULT_LIMIT
+import io.aiostreams.StreamWriter
 import io.aiostreams.internal.ConnectOptions
 import io.aiostreams.internal.ServeOptions
 import io.aiostreams.internal.TlsConfig
@@ -165,6 +166,22 @@ public class StreamOptions {
 
     /** `SO_KEEPALIVE` on a server's connections (`keep_alive=`); the system's default if unset. */
     public fun keepAlive(keepAlive: Boolean?): StreamOptions = apply { this.keepAlive = keepAlive }
+
+    /** [StreamWriter.startTls] with this object's TLS options (its `ssl` is not used: [sslContext] is). */
+    @JvmSynthetic
+    internal suspend fun startTls(
+        writer: StreamWriter,
+        sslContext: SSLContext,
+    ) {
+        writer.startTls(
+            sslContext,
+            serverHostname,
+            sslParameters,
+            sslHandshakeTimeout,
+            sslShutdownTimeout,
+            suppressRaggedEofs,
+        )
+    }
 
     /** The TLS settings of a client call (with [serverHostname]) or a server call (without). */
     @JvmSynthetic
