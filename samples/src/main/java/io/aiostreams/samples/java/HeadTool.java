@@ -5,6 +5,7 @@ import io.aiostreams.future.FutureConnection;
 import io.aiostreams.future.FutureStreams;
 import io.aiostreams.future.StreamOptions;
 import io.aiostreams.samples.shared.Failures;
+import io.aiostreams.samples.shared.PyStr;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -66,7 +67,7 @@ public final class HeadTool {
                 // Ignore the body.
                 return CompletableFuture.completedFuture(null);
             }
-            String text = new String(line, StandardCharsets.ISO_8859_1).stripTrailing();
+            String text = PyStr.rstrip(new String(line, StandardCharsets.ISO_8859_1));
             if (!text.isEmpty()) {
                 out.println("HTTP header> " + text);
             }

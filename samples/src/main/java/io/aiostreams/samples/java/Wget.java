@@ -6,6 +6,7 @@ import io.aiostreams.future.FutureStreams;
 import io.aiostreams.future.StreamOptions;
 import io.aiostreams.samples.shared.Failures;
 import io.aiostreams.samples.shared.HttpTarget;
+import io.aiostreams.samples.shared.PyStr;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -51,7 +52,7 @@ public final class Wget {
                         break;
                     }
                     out.println(where.getHost() + " header > "
-                            + new String(line, StandardCharsets.ISO_8859_1).stripTrailing());
+                            + PyStr.rstrip(new String(line, StandardCharsets.ISO_8859_1)));
                 }
                 long received = 0;
                 while (true) {

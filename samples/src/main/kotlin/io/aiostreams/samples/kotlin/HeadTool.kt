@@ -3,6 +3,7 @@ package io.aiostreams.samples.kotlin
 import io.aiostreams.SslContexts
 import io.aiostreams.openConnection
 import io.aiostreams.samples.shared.Failures
+import io.aiostreams.samples.shared.PyStr
 import kotlinx.coroutines.TimeoutCancellationException
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
@@ -63,7 +64,7 @@ object HeadTool {
             while (true) {
                 val line = reader.readLine()
                 if (line.isEmpty()) break
-                val text = String(line, Charsets.ISO_8859_1).trimEnd()
+                val text = PyStr.rstrip(String(line, Charsets.ISO_8859_1))
                 if (text.isNotEmpty()) out.println("HTTP header> $text")
             }
         } finally {

@@ -4,6 +4,7 @@ import io.aiostreams.SslContexts
 import io.aiostreams.openConnection
 import io.aiostreams.samples.shared.Failures
 import io.aiostreams.samples.shared.HttpTarget
+import io.aiostreams.samples.shared.PyStr
 import kotlinx.coroutines.TimeoutCancellationException
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
@@ -72,7 +73,7 @@ object Wget {
             while (true) {
                 val line = withTimeout(timeoutMillis) { reader.readLine() }
                 if (line.isEmpty() || line.contentEquals(BLANK)) break
-                out.println("${where.host} header > ${String(line, Charsets.ISO_8859_1).trimEnd()}")
+                out.println("${where.host} header > ${PyStr.rstrip(String(line, Charsets.ISO_8859_1))}")
             }
             var received = 0L
             while (true) {
