@@ -3,6 +3,7 @@
 
     python3 bench/run.py            # full sizes, on JDK 17 and on JDK 25 when installed (about 20 minutes)
     python3 bench/run.py --quick    # small sizes, default JDK only (under 2 minutes once built)
+    python3 bench/run.py --soak 30  # the soak: 30 minutes of mixed load and faults, then a verdict on growth
 
 Peers: aiostreams (this library), netty (Netty 4.2, epoll), ktor (raw ktor-network channels; W1-W5) and cpython
 (asyncio streams), and nio: the JVM's floor on W1 and W3 (a bare NIO selector loop, no library), which bounds what
@@ -76,7 +77,8 @@ def needs_build():
     if not os.path.exists(CLASSPATH_FILE):
         return True
     built = os.path.getmtime(CLASSPATH_FILE)
-    for top in ["pom.xml", "lib/pom.xml", "bench/pom.xml", "lib/src/main", "bench/src/main"]:
+    for top in ["pom.xml", "lib/pom.xml", "bench/pom.xml", "lib/src/main", "lib/src/test/kotlin/io/aiostreams/testing",
+                "bench/src/main"]:
         path = os.path.join(ROOT, top)
         for folder, _, files in os.walk(path) if os.path.isdir(path) else [(ROOT, [], [top])]:
             if any(os.path.getmtime(os.path.join(folder, f)) > built for f in files):
@@ -473,7 +475,12 @@ def main():
     parser.add_argument("--fanin-sweep",
                         help="instead of the table: W5 at each of these connection counts (e.g. 1000,2000,5000,10000) "
                              "for every peer, with the server's peak RSS and memory per connection")
-    parser.add_argument("--chart", help="with --fanin-sweep: write the sweep as an SVG chart to this file")
+    parser.add_argument("--chart", help="with --fanin-sweep or --soak: also write the chart (SVG) to this file")
+    parser.add_argument("--soak", type=float, metavar="MINUTES",
+                        help="instead of the table: the soak (a mix of pingpong, churn, TLS churn, bulk and faults "
+                             "through a proxy against one server) for this many minutes; prints the server's stats "
+                             "every 10 s and a verdict, writes bench/target/soak/{soak.csv,soak.svg,verdict.txt}, and "
+                             "exits 1 if descriptors, threads or live heap grew after the warm-up")
     args = parser.parse_args()
     if args.runs < 3:
         parser.error(f"--runs < 3: {args.runs}")
@@ -499,6 +506,16 @@ def main():
 
     started = time.monotonic()
     timeout = 600
+    if args.soak:
+        if args.soak <= 0:
+            parser.error(f"--soak <= 0: {args.soak}")
+        out = os.path.join(ROOT, "bench", "target", "soak")
+        code = subprocess.run([javas[0], "-cp", classpath(), "io.aiostreams.bench.soak.Soak",
+                               "--minutes", str(args.soak), "--out", out, "--java", javas[0]]).returncode
+        if args.chart:
+            shutil.copyfile(os.path.join(out, "soak.svg"), args.chart)
+        log(f"soak: {time.monotonic() - started:.0f} s, exit status {code}")
+        sys.exit(code)
     if args.fanin_sweep:
         counts = sorted(int(c) for c in args.fanin_sweep.split(",") if c)
         # A connection needs a descriptor in the client and one in the server, each a process of its own.

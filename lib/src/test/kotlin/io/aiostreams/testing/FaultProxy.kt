@@ -7,12 +7,15 @@ import java.net.InetAddress
 import java.net.InetSocketAddress
 import java.net.ServerSocket
 import java.net.Socket
-import java.util.concurrent.CopyOnWriteArrayList
+import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.atomic.AtomicInteger
 
 /**
  * A small TCP proxy on loopback that misbehaves on purpose between two real peers: it forwards each direction
  * [fragment] bytes at a time with [delayMillis] between pieces, and can reset both connections once [resetAfter]
- * bytes went from client to server, or stall (stop forwarding) after [stallAfter] bytes.
+ * bytes went from client to server, or stall after [stallAfter] bytes: it then keeps reading from the client but
+ * forwards nothing more, until the client leaves. Each connection's sockets are closed, and forgotten, when both
+ * directions are done, so a proxy can serve connections for hours.
  */
 class FaultProxy(
     private val target: InetSocketAddress,
@@ -22,10 +25,13 @@ class FaultProxy(
     private val stallAfter: Long = Long.MAX_VALUE,
 ) : AutoCloseable {
     private val listener = ServerSocket(0, 50, InetAddress.getLoopbackAddress())
-    private val sockets = CopyOnWriteArrayList<Socket>()
+    private val sockets = ConcurrentHashMap.newKeySet<Socket>()
 
     /** Where clients connect. */
     val port: Int get() = listener.localPort
+
+    /** Connections whose sockets are still open. */
+    val open: Int get() = sockets.size / 2
 
     init {
         Thread(::accept, "fault-proxy").apply {
@@ -42,11 +48,26 @@ class FaultProxy(
                 } catch (_: IOException) {
                     return
                 }
-            val server = Socket(target.address, target.port)
+            val server =
+                try {
+                    Socket(target.address, target.port)
+                } catch (_: IOException) {
+                    client.close()
+                    continue
+                }
             sockets += client
             sockets += server
-            pump(client, server, upstream = true)
-            pump(server, client, upstream = false)
+            val pumps = AtomicInteger(2)
+            val done = {
+                if (pumps.decrementAndGet() == 0) {
+                    for (s in listOf(client, server)) {
+                        runCatching { s.close() }
+                        sockets -= s
+                    }
+                }
+            }
+            pump(client, server, upstream = true, done)
+            pump(server, client, upstream = false, done)
         }
     }
 
@@ -54,13 +75,15 @@ class FaultProxy(
         from: Socket,
         to: Socket,
         upstream: Boolean,
+        done: () -> Unit,
     ) {
         Thread {
-            val input: InputStream = from.getInputStream()
-            val output: OutputStream = to.getOutputStream()
             val buffer = ByteArray(16 * 1024)
             var forwarded = 0L
             try {
+                // The other direction may have closed both sockets already (a reset): then this one ends at once.
+                val input: InputStream = from.getInputStream()
+                val output: OutputStream = to.getOutputStream()
                 while (true) {
                     val n = input.read(buffer)
                     if (n < 0) {
@@ -76,20 +99,9 @@ class FaultProxy(
                             }
                             return@Thread
                         }
-                        if (upstream && forwarded >= stallAfter) {
-                            Thread.sleep(Long.MAX_VALUE)
-                        }
+                        if (upstream && forwarded >= stallAfter) break
                         var piece = minOf(fragment, n - offset)
-                        if (upstream &&
-                            resetAfter != Long.MAX_VALUE
-                        ) {
-                            piece = minOf(piece.toLong(), resetAfter - forwarded).toInt()
-                        }
-                        if (upstream &&
-                            stallAfter != Long.MAX_VALUE
-                        ) {
-                            piece = minOf(piece.toLong(), stallAfter - forwarded).toInt()
-                        }
+                        if (upstream) piece = minOf(piece.toLong(), minOf(resetAfter, stallAfter) - forwarded).toInt()
                         output.write(buffer, offset, piece)
                         output.flush()
                         offset += piece
@@ -99,7 +111,10 @@ class FaultProxy(
                 }
             } catch (_: IOException) {
                 runCatching { to.close() }
+                runCatching { from.close() }
             } catch (_: InterruptedException) {
+            } finally {
+                done()
             }
         }.apply {
             isDaemon = true
