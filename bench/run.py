@@ -33,8 +33,8 @@ SECOND_JDK = os.environ.get("AIOSTREAMS_SECOND_JDK")
 WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7"]
 PEERS = ["aiostreams", "netty", "ktor", "cpython", "nio"]
 # the Java API's twins of the aiostreams harness, on request: futures, and the blocking API (a thread per connection)
-OPTIONAL_PEERS = ["aiostreams-java", "aiostreams-blocking"]
-JVM_PEERS = {"aiostreams", "netty", "ktor", "aiostreams-java", "aiostreams-blocking", "nio"}
+OPTIONAL_PEERS = ["aiostreams-java", "aiostreams-blocking", "aiostreams-2loops"]
+JVM_PEERS = {"aiostreams", "netty", "ktor", "aiostreams-java", "aiostreams-blocking", "aiostreams-2loops", "nio"}
 TLS_WORKLOADS = {"W6", "W7"}
 # The JVM's floor (a bare NIO selector loop, no library) implements only the workloads whose targets it bounds.
 # ktor-network-tls has no server, and the Java twins of the harness stop at W5.

@@ -17,6 +17,10 @@ import kotlinx.coroutines.CoroutineDispatcher
  * The Java API never runs user callbacks on the loop: a `FutureClientHandler` is called on the options' executor or
  * on `Dispatchers.Default`.
  *
+ * A server started with `loops = N` (`StreamOptions.loops` in Java) spreads its connections over this loop and
+ * `N - 1` more threads like it (`aiostreams-loop-2`, ...): each connection's reads and handler then run on its own
+ * loop, not necessarily this one.
+ *
  * **Python:** `asyncio.get_running_loop()`, as far as running code on it goes; there is one loop per process, made on
  * first use, on a daemon thread named `aiostreams-loop`.
  */

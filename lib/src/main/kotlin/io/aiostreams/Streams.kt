@@ -224,7 +224,8 @@ public suspend fun openConnection(
  *
  * **Python:** `await asyncio.start_server(client_connected_cb, sock=sock, ...)` (and `start_unix_server(sock=...)`).
  *
- * @throws IllegalArgumentException `sock is not bound: ...`, or `Limit cannot be <= 0`.
+ * @param loops as for the host-and-port [startServer].
+ * @throws IllegalArgumentException `sock is not bound: ...`, `Limit cannot be <= 0`, or `loops < 1: <value>`.
  */
 public suspend fun startServer(
     sock: ServerSocketChannel,
@@ -237,12 +238,19 @@ public suspend fun startServer(
     sslShutdownTimeout: Duration? = null,
     suppressRaggedEofs: Boolean = true,
     exceptionHandler: ((Throwable) -> Unit)? = null,
+    loops: Int = 1,
     handler: suspend (reader: StreamReader, writer: StreamWriter) -> Unit,
 ): Server {
     checkLimit(limit)
     val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, suppressRaggedEofs)
     val options =
-        ServeOptions(tls, keepAlive = keepAlive, startServing = startServing, exceptionHandler = exceptionHandler)
+        ServeOptions(
+            tls,
+            keepAlive = keepAlive,
+            startServing = startServing,
+            exceptionHandler = exceptionHandler,
+            loops = loops,
+        )
     return serve(listOf(Listener.adopt(sock)), options, streamHandler(limit, handler))
 }
 
@@ -265,9 +273,15 @@ public suspend fun startServer(
  * @param family only addresses of this family are listened on (`StandardProtocolFamily.INET` or `INET6`); with
  *   [host] `null`, `INET` listens on `0.0.0.0` alone and `INET6` on `::` (which the JDK makes dual-stack).
  * @param exceptionHandler called (besides the log) with each exception a handler throws.
+ * @param loops how many event loops the accepted connections are spread over, round robin: the [EventLoop] and
+ *   `loops - 1` more, made when a server first asks for them and shared by every server for the process's life. A
+ *   connection lives on one loop: its reads, its handler (which then runs on that loop, not on the [EventLoop]) and
+ *   its TLS. **1, the default, keeps every connection on the [EventLoop]**, as asyncio does. More loops use more
+ *   cores for servers with many connections; they do not make one connection faster. Not in CPython, which runs one
+ *   loop per thread.
  * @throws java.net.BindException `error while attempting to bind on address (...): ...` when an address is taken.
- * @throws IllegalArgumentException `Limit cannot be <= 0`, or `bind(): port must be 0-65535.` (CPython's
- *   `OverflowError`).
+ * @throws IllegalArgumentException `Limit cannot be <= 0`, `loops < 1: <value>`, or `bind(): port must be 0-65535.`
+ *   (CPython's `OverflowError`).
  */
 public suspend fun startServer(
     host: String?,
@@ -285,11 +299,13 @@ public suspend fun startServer(
     sslShutdownTimeout: Duration? = null,
     suppressRaggedEofs: Boolean = true,
     exceptionHandler: ((Throwable) -> Unit)? = null,
+    loops: Int = 1,
     handler: suspend (reader: StreamReader, writer: StreamWriter) -> Unit,
 ): Server {
     checkLimit(limit)
     val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, suppressRaggedEofs)
-    val options = ServeOptions(tls, backlog, reuseAddress, reusePort, keepAlive, startServing, exceptionHandler, family)
+    val options =
+        ServeOptions(tls, backlog, reuseAddress, reusePort, keepAlive, startServing, exceptionHandler, family, loops)
     return serve(Listener.tcp(host, port, options), options, streamHandler(limit, handler))
 }
 
@@ -299,6 +315,7 @@ public suspend fun startServer(
  *
  * **Python:** `await asyncio.start_server(client_connected_cb, [host1, host2], port, ...)`.
  *
+ * @param loops as for the one-host [startServer].
  * @throws IllegalArgumentException `no host to bind` for an empty list, and as for [startServer].
  */
 public suspend fun startServer(
@@ -317,11 +334,13 @@ public suspend fun startServer(
     sslShutdownTimeout: Duration? = null,
     suppressRaggedEofs: Boolean = true,
     exceptionHandler: ((Throwable) -> Unit)? = null,
+    loops: Int = 1,
     handler: suspend (reader: StreamReader, writer: StreamWriter) -> Unit,
 ): Server {
     checkLimit(limit)
     val tls = TlsConfig.of(ssl, null, sslParameters, sslHandshakeTimeout, sslShutdownTimeout, suppressRaggedEofs)
-    val options = ServeOptions(tls, backlog, reuseAddress, reusePort, keepAlive, startServing, exceptionHandler, family)
+    val options =
+        ServeOptions(tls, backlog, reuseAddress, reusePort, keepAlive, startServing, exceptionHandler, family, loops)
     return serve(Listener.tcp(hosts, port, options), options, streamHandler(limit, handler))
 }
 

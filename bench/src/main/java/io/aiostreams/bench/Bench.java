@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 public final class Bench implements Callable<Integer> {
     /** The JVM peers; CPython's is {@code bench/asyncio_peer.py}. */
     enum Peer {
-        aiostreams, aiostreams_java, aiostreams_blocking, ktor, nio, netty;
+        aiostreams, aiostreams_2loops, aiostreams_java, aiostreams_blocking, ktor, nio, netty;
 
         static Peer of(String name) {
             return valueOf(name.replace('-', '_'));
@@ -53,7 +53,7 @@ public final class Bench implements Callable<Integer> {
     java.io.File caFile;
 
     @Option(names = "--peer", defaultValue = "aiostreams", converter = PeerConverter.class,
-            description = "aiostreams (Kotlin), aiostreams-java (futures), aiostreams-blocking (the blocking API), ktor "
+            description = "aiostreams (Kotlin), aiostreams-2loops (its server on two event loops), aiostreams-java (futures), aiostreams-blocking (the blocking API), ktor "
                     + "(raw ktor-network; W1-W5), netty (Netty 4.2) or nio (the JVM's floor: a bare NIO selector loop; W1 and W3 only) "
                     + "(default: ${DEFAULT-VALUE}).")
     Peer peer;
@@ -80,7 +80,8 @@ public final class Bench implements Callable<Integer> {
                     case aiostreams_blocking -> io.aiostreams.bench.java.BlockingBench.server(workload, port);
                     case aiostreams_java -> io.aiostreams.bench.java.StreamsBench.server(workload, port);
                     case netty -> io.aiostreams.bench.netty.NettyBench.server(workload, port, cert, key);
-                    case aiostreams -> StreamsBench.server(workload, port, cert, key);
+                    case aiostreams -> StreamsBench.server(workload, port, cert, key, 1);
+                    case aiostreams_2loops -> StreamsBench.server(workload, port, cert, key, 2);
                 }
                 return 0;
             }
@@ -112,7 +113,7 @@ public final class Bench implements Callable<Integer> {
             case aiostreams_blocking -> io.aiostreams.bench.java.BlockingBench.client(workload, port, amount);
             case aiostreams_java -> io.aiostreams.bench.java.StreamsBench.client(workload, port, amount);
             case netty -> io.aiostreams.bench.netty.NettyBench.client(workload, port, amount, caFile);
-            case aiostreams -> StreamsBench.client(workload, port, amount, caFile);
+            case aiostreams, aiostreams_2loops -> StreamsBench.client(workload, port, amount, caFile);
         };
     }
 }

@@ -24,7 +24,10 @@ import java.nio.ByteBuffer
 object StreamsBench {
     private const val PEER = "aiostreams"
 
-    /** Serves [workload] on 127.0.0.1:[port] until the process is killed; W6 and W7 over TLS with [cert] and [key]. */
+    /**
+     * Serves [workload] on 127.0.0.1:[port] until the process is killed; W6 and W7 over TLS with [cert] and [key];
+     * the connections spread over [loops] event loops.
+     */
     @JvmStatic
     @JvmOverloads
     fun server(
@@ -32,6 +35,7 @@ object StreamsBench {
         port: Int,
         cert: File? = null,
         key: File? = null,
+        loops: Int = 1,
     ): Unit =
         runBlocking {
             val handler: suspend (StreamReader, StreamWriter) -> Unit =
@@ -51,7 +55,7 @@ object StreamsBench {
                 } else {
                     null
                 }
-            startServer(HOST, port, ssl = ssl, backlog = BenchSpec.BACKLOG, handler = handler).serveForever()
+            startServer(HOST, port, ssl = ssl, backlog = BenchSpec.BACKLOG, loops = loops, handler = handler).serveForever()
         }
 
     /** W6: an 8-byte length, then that many bytes (TLS cannot half-close); replies the count, closes. */

@@ -59,6 +59,9 @@ public class StreamOptions {
     internal var interleave: Int? = null
 
     @get:JvmSynthetic @set:JvmSynthetic
+    internal var loops: Int = 1
+
+    @get:JvmSynthetic @set:JvmSynthetic
     internal var startServing: Boolean = true
 
     @get:JvmSynthetic @set:JvmSynthetic
@@ -119,6 +122,19 @@ public class StreamOptions {
         sslShutdownTimeout =
             timeout?.toKotlinDuration()
     }
+
+    /**
+     * How many event loops a server spreads its accepted connections over, round robin (1, the default: all on the
+     * [io.aiostreams.EventLoop], as asyncio). Each connection lives on one loop, where its reads and its I/O run. Not
+     * in CPython. See `startServer`'s `loops` in Kotlin.
+     *
+     * @throws IllegalArgumentException `loops < 1: <value>`.
+     */
+    public fun loops(loops: Int): StreamOptions =
+        apply {
+            require(loops >= 1) { "loops < 1: $loops" }
+            this.loops = loops
+        }
 
     /** The client's local address (`local_addr=`). */
     public fun localAddress(
@@ -212,6 +228,7 @@ public class StreamOptions {
             startServing,
             kotlinExceptionHandler(),
             family,
+            loops,
         )
 
     /** [exceptionHandler] as the Kotlin entry points take it. */

@@ -19,10 +19,15 @@ import kotlin.coroutines.resume
 import kotlin.coroutines.resumeWithException
 
 /**
- * The process's event loop (CPython's `BaseEventLoop._run_once`, one loop per process): one thread that runs the
- * coroutines dispatched to it and polls one NIO [Selector] for every socket of the library, as Ktor's
- * [SelectorManager]. Each turn runs the tasks that were ready when it began, then selects: without waiting when more
- * tasks are ready, else until a socket is ready or another thread dispatches work ([Selector.wakeup]).
+ * An event loop (CPython's `BaseEventLoop._run_once`): one thread that runs the coroutines dispatched to it and polls
+ * one NIO [Selector] for the sockets registered with it, as Ktor's [SelectorManager]. Each turn runs the tasks that
+ * were ready when it began, then selects: without waiting when more tasks are ready, else until a socket is ready or
+ * another thread dispatches work ([Selector.wakeup]).
+ *
+ * The process has one loop, [main], as asyncio has one per thread: every client, listener and datagram endpoint lives
+ * there. A server started with `loops = N` spreads the connections it accepts over [main] and N - 1 more loops made
+ * on first use ([group]) and kept for the process's life: each connection lives on one loop, where its reads, its
+ * handler and its callbacks run.
  *
  * An idle loop still selects at least every [POLL_MILLIS]: the JDK frees the descriptor of a channel registered with
  * a selector only when a select drops its key, and a channel closed by code that does not wake the loop (a user
@@ -31,7 +36,9 @@ import kotlin.coroutines.resumeWithException
  * A socket waiting for an event is resumed right inside the turn that saw it; where it runs next is its own
  * dispatcher's choice (the read pumps run on, in the loop; a handler is queued for the same turn's tasks).
  */
-internal object Loop {
+internal class Loop private constructor(
+    name: String,
+) {
     private val nio: Selector = SelectorProvider.provider().openSelector()
     private val lock = Any()
     private var ready = ArrayDeque<Runnable>()
@@ -44,19 +51,16 @@ internal object Loop {
     private val wakeRequested = AtomicBoolean()
 
     /** Runs coroutines on the loop's thread. */
-    val dispatcher: CoroutineDispatcher = LoopDispatcher()
+    val dispatcher: CoroutineDispatcher = LoopDispatcher(name)
 
-    /** The one selector every socket of the process shares. */
+    /** The selector every socket registered with this loop shares. */
     val selector: SelectorManager = LoopSelector()
 
     private val thread: Thread =
-        Thread(::run, "aiostreams-loop").apply {
+        Thread(::loop, name).apply {
             isDaemon = true
             start()
         }
-
-    /** The longest an idle loop blocks in `select` before it goes round once more. */
-    private const val POLL_MILLIS = 100L
 
     /**
      * Completes once the loop has selected after this call: channels closed and cancelled before it have then really
@@ -89,7 +93,8 @@ internal object Loop {
         if (!wakeRequested.getAndSet(true)) nio.wakeup()
     }
 
-    private fun run() {
+    private fun loop() {
+        CURRENT.set(this)
         while (true) {
             try {
                 turn()
@@ -177,17 +182,19 @@ internal object Loop {
         selectable.suspensions.invokeForEachPresent { resumeWithException(cause) }
     }
 
-    private class LoopDispatcher : CoroutineDispatcher() {
+    private inner class LoopDispatcher(
+        private val name: String,
+    ) : CoroutineDispatcher() {
         override fun dispatch(
             context: CoroutineContext,
             block: Runnable,
         ) = enqueue(block)
 
-        override fun toString(): String = "aiostreams-loop"
+        override fun toString(): String = name
     }
 
     /** Ktor's view of the loop: its sockets wait here for readiness. */
-    private class LoopSelector : SelectorManager {
+    private inner class LoopSelector : SelectorManager {
         override val coroutineContext: CoroutineContext = dispatcher + CoroutineName("aiostreams-selector")
         override val provider: SelectorProvider = nio.provider()
 
@@ -221,5 +228,44 @@ internal object Loop {
 
         /** The loop lives as long as the process. */
         override fun close() {}
+    }
+
+    override fun toString(): String = thread.name
+
+    companion object {
+        /** The longest an idle loop blocks in `select` before it goes round once more. */
+        private const val POLL_MILLIS = 100L
+
+        private val CURRENT = ThreadLocal<Loop>()
+
+        /** The process's loop: clients, listeners, datagram endpoints, and servers' connections by default. */
+        val main: Loop = Loop("aiostreams-loop")
+
+        /** Loops beyond [main], made by [group] when first needed. */
+        private val more = ArrayList<Loop>()
+
+        /** Runs coroutines on [main]. */
+        val dispatcher: CoroutineDispatcher get() = main.dispatcher
+
+        /** [main]'s selector. */
+        val selector: SelectorManager get() = main.selector
+
+        /** Runs [task] on [main] (see the instance's `run`). */
+        fun run(task: () -> Unit) = main.run(task)
+
+        /** [main]'s `afterNextSelect`. */
+        fun afterNextSelect(): CompletableDeferred<Unit> = main.afterNextSelect()
+
+        /** True on the thread of any loop. */
+        fun inLoop(): Boolean = CURRENT.get() != null
+
+        /** [main] and the first [size] - 1 other loops, made when first asked for and kept for the process's life. */
+        fun group(size: Int): List<Loop> {
+            require(size >= 1) { "loops < 1: $size" }
+            return synchronized(more) {
+                while (more.size < size - 1) more += Loop("aiostreams-loop-${more.size + 2}")
+                listOf(main) + more.subList(0, size - 1)
+            }
+        }
     }
 }

@@ -8,11 +8,13 @@ import java.nio.channels.SelectableChannel
 import java.util.concurrent.atomic.AtomicBoolean
 
 /**
- * A JDK channel this library opened, registered with the [Loop]: the one way a socket, a listener or a connect in
- * progress waits for readiness. The channel is non-blocking from here on.
+ * A JDK channel this library opened, registered with a [Loop] ([Loop.main] unless a server spreads its connections):
+ * the one way a socket, a listener or a connect in progress waits for readiness. The channel is non-blocking from
+ * here on.
  */
 internal class LoopChannel<C : SelectableChannel>(
     override val channel: C,
+    val loop: Loop = Loop.main,
 ) : Selectable {
     override val suspensions: InterestSuspensionsMap = InterestSuspensionsMap()
 
@@ -42,7 +44,7 @@ internal class LoopChannel<C : SelectableChannel>(
     suspend fun await(interest: SelectInterest) {
         interestOp(interest, true)
         try {
-            Loop.selector.select(this, interest)
+            loop.selector.select(this, interest)
         } catch (e: CancellationException) {
             suspensions.removeSuspension(interest)
             throw e
@@ -58,17 +60,20 @@ internal class LoopChannel<C : SelectableChannel>(
     override fun close() {
         if (!closed.compareAndSet(false, true)) return
         runCatching { channel.close() }
-        Loop.selector.notifyClosed(this)
+        loop.selector.notifyClosed(this)
         ops = 0
     }
 
     override fun dispose() = close()
 
     companion object {
-        /** [channel] on the loop; **closed if it cannot be made non-blocking**. */
-        fun <C : SelectableChannel> of(channel: C): LoopChannel<C> =
+        /** [channel] on [loop]; **closed if it cannot be made non-blocking**. */
+        fun <C : SelectableChannel> of(
+            channel: C,
+            loop: Loop = Loop.main,
+        ): LoopChannel<C> =
             try {
-                LoopChannel(channel)
+                LoopChannel(channel, loop)
             } catch (e: Throwable) {
                 runCatching { channel.close() }
                 throw e

@@ -9,8 +9,8 @@ import kotlinx.io.readByteArray
 import java.nio.ByteBuffer
 
 /**
- * Delivers a [StreamTransport]'s events to a [Protocol] on the loop's thread, one at a time across every connection
- * and in CPython's order; the protocol sees the connection through a [TransportView]. A callback that throws is reported and loses the
+ * Delivers a [StreamTransport]'s events to a [Protocol] on its loop's thread, one at a time across the loop's
+ * connections and in CPython's order; the protocol sees the connection through a [TransportView]. A callback that throws is reported and loses the
  * connection with its exception.
  */
 internal class ProtocolSink(
@@ -31,7 +31,7 @@ internal class ProtocolSink(
     fun open(transport: StreamTransport) {
         this.transport = transport
         view = TransportView(transport, this)
-        check(Loop.inLoop()) { "connection_made() runs on the event loop" }
+        check(transport.loop.inLoop()) { "connection_made() runs on the event loop" }
         callNow("connection_made", fatal = false) { protocol.connectionMade(view) }
     }
 
@@ -42,7 +42,7 @@ internal class ProtocolSink(
     private fun callback(
         name: String,
         block: () -> Unit,
-    ) = Loop.run { callNow(name, fatal = false, block) }
+    ) = transport.loop.run { callNow(name, fatal = false, block) }
 
     /**
      * CPython's rule: a failing `data_received` or `eof_received` is fatal (reported, and the connection is lost with
@@ -125,7 +125,7 @@ internal class ProtocolSink(
     }
 
     override fun lost(error: Throwable?) =
-        Loop.run {
+        transport.loop.run {
             synchronized(lock) {
                 if (!lostDelivered) {
                     lostDelivered = true

@@ -16,4 +16,10 @@ internal class ServeOptions(
     val exceptionHandler: ((Throwable) -> Unit)? = null,
     /** Only addresses of this family are listened on (`StandardProtocolFamily.INET` or `INET6`); any when null. */
     val family: java.net.ProtocolFamily? = null,
-)
+    /** How many loops the accepted connections are spread over, round robin ([Loop.group]); 1: all on the main loop. */
+    val loops: Int = 1,
+) {
+    init {
+        require(loops >= 1) { "loops < 1: $loops" }
+    }
+}

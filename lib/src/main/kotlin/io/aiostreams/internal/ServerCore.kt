@@ -13,6 +13,7 @@ import java.io.IOException
 import java.net.SocketAddress
 import java.nio.channels.ServerSocketChannel
 import java.nio.channels.SocketChannel
+import java.util.concurrent.atomic.AtomicInteger
 
 /**
  * A server's lifecycle (CPython's `Server`): accepting on its [listeners], setting up each accepted connection (TLS
@@ -38,6 +39,22 @@ internal class ServerCore(
     private val lock = Any()
     private val acceptScope = CoroutineScope(SupervisorJob() + Loop.dispatcher)
     private val handlerScope = CoroutineScope(SupervisorJob() + Loop.dispatcher)
+
+    /** The loops accepted connections are spread over, round robin; [Loop.main] alone by default. */
+    private val loops = Loop.group(options.loops)
+    private val nextLoop = AtomicInteger()
+
+    /** Where the handlers of [loop]'s connections run: [handlerScope]'s job, on that loop. */
+    private val handlerScopes =
+        loops.associateWith {
+            if (it ===
+                Loop.main
+            ) {
+                handlerScope
+            } else {
+                CoroutineScope(handlerScope.coroutineContext + it.dispatcher)
+            }
+        }
     private val clients = LinkedHashSet<StreamTransport>()
 
     /** Accepted connections not yet in [clients] (opening, or in the TLS handshake): [waitClosed] waits for them too. */
@@ -71,7 +88,14 @@ internal class ServerCore(
     private fun accepted(channel: SocketChannel) {
         val raw =
             try {
-                SocketWire.of(channel, options.keepAlive)
+                val loop = if (loops.size ==
+                    1
+                ) {
+                    Loop.main
+                } else {
+                    loops[Math.floorMod(nextLoop.getAndIncrement(), loops.size)]
+                }
+                SocketWire.of(channel, options.keepAlive, loop)
             } catch (e: Exception) {
                 // Reset by the peer before it could be set up: dropped, as CPython drops it.
                 log.debug("A connection could not be set up", e)
@@ -84,10 +108,11 @@ internal class ServerCore(
         }
         val tls = options.tls
         if (tls == null) {
-            open(raw, raw)
+            // Opened on the connection's own loop: protocols see connection_made() there.
+            raw.loop.run { open(raw, raw) }
             return
         }
-        handlerScope.launch {
+        handlerScopes.getValue(raw.loop).launch {
             // CPython calls the handler only once the TLS handshake is done; a failed handshake drops the connection.
             val secured =
                 try {
@@ -109,7 +134,7 @@ internal class ServerCore(
     ) {
         val transport =
             try {
-                opener.open(wire, handlerScope, ::report)
+                opener.open(wire, handlerScopes.getValue(wire.loop), ::report)
             } catch (e: Throwable) {
                 opened(raw, null)
                 handlerScope.launch(start = CoroutineStart.UNDISPATCHED) { wire.abort() }

@@ -32,18 +32,20 @@ internal class SocketWire(
 
     override val canWriteEof: Boolean get() = true
 
+    override val loop: Loop get() = socket.loop
+
     /**
      * The reader's delivery touches no user code and never blocks, so it runs where the loop resumes it: one
      * thread hop fewer per message. Protocol callbacks are user code: they run as tasks of the loop, one at a time.
      */
     override fun readContext(runsUserCode: Boolean): CoroutineContext =
-        if (runsUserCode) Loop.dispatcher else Dispatchers.Unconfined
+        if (runsUserCode) loop.dispatcher else Dispatchers.Unconfined
 
     /**
      * The loop: a resume is dispatched (queued behind the running task, never run inside it), and the pump goes on
      * where the selector and the server handlers are, not on a pool thread.
      */
-    override fun resumeContext(runsUserCode: Boolean): CoroutineContext = Loop.dispatcher
+    override fun resumeContext(runsUserCode: Boolean): CoroutineContext = loop.dispatcher
 
     /** A pool thread: the write pump only runs when the socket was full, and a full socket is not latency-bound. */
     override val writeContext: CoroutineContext get() = Dispatchers.Default
@@ -116,14 +118,15 @@ internal class SocketWire(
             ThreadLocal.withInitial { ByteBuffer.allocateDirect(StreamTransport.MAX_FEED.toInt()) }
 
         /**
-         * A connected or accepted [channel] as a wire: registered with the loop, `TCP_NODELAY` on (as CPython sets it)
+         * A connected or accepted [channel] as a wire: registered with [loop], `TCP_NODELAY` on (as CPython sets it)
          * and `SO_KEEPALIVE` as asked. **On failure the channel is closed** before the error goes on.
          */
         fun of(
             channel: SocketChannel,
             keepAlive: Boolean? = null,
+            loop: Loop = Loop.main,
         ): SocketWire {
-            val socket = LoopChannel.of(channel)
+            val socket = LoopChannel.of(channel, loop)
             try {
                 configure(channel, keepAlive)
             } catch (e: Throwable) {

@@ -30,6 +30,9 @@ internal class StreamTransport(
     val serverSide: Boolean = false,
 ) : ReadTransport {
     private val lock = Any()
+
+    /** The loop the connection lives on. */
+    val loop: Loop get() = wire.loop
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
     private var buffer = WriteBuffer(wire.tls)
     private var eofRequested = false

@@ -64,9 +64,11 @@ internal class TlsWire(
     override val tls: Boolean get() = true
 
     /** The loop, for the reader and for protocol callbacks: delegated tasks hop off it and come back. */
-    override fun readContext(runsUserCode: Boolean): CoroutineContext = Loop.dispatcher
+    override fun readContext(runsUserCode: Boolean): CoroutineContext = loop.dispatcher
 
-    override fun resumeContext(runsUserCode: Boolean): CoroutineContext = Loop.dispatcher
+    override fun resumeContext(runsUserCode: Boolean): CoroutineContext = loop.dispatcher
+
+    override val loop: Loop get() = inner.loop
 
     override val writeContext: CoroutineContext get() = inner.writeContext
 

@@ -22,6 +22,9 @@ internal interface Wire {
     /** True over TLS, whose write buffer has CPython's larger marks (512 / 128 KiB, pausing at the high mark). */
     val tls: Boolean get() = false
 
+    /** The loop the connection lives on: its reads, its handler and its protocol's callbacks run there. */
+    val loop: Loop get() = Loop.main
+
     /**
      * Where the read pump runs. [runsUserCode] is true when delivering data calls user callbacks (protocols), which
      * run as tasks of the loop (never inside the selector's resume), one at a time across connections.

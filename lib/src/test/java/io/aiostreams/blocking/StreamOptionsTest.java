@@ -160,6 +160,22 @@ class StreamOptionsTest {
     }
 
     @Test
+    void loopsSpreadTheConnectionsOverMoreEventLoops() throws Exception {
+        try (BlockingServer server = BlockingStreams.startServer("127.0.0.1", 0, StreamOptionsTest::echo,
+                new StreamOptions().loops(2))) {
+            for (int i = 0; i < 4; i++) {
+                try (BlockingConnection c = BlockingStreams.openConnection("127.0.0.1", port(server))) {
+                    c.getWriter().write(ascii("line " + i + "\n"));
+                    assertArrayEquals(ascii("line " + i + "\n"), c.getReader().readLine());
+                }
+            }
+        }
+        assertTrue(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("aiostreams-loop-2")));
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> new StreamOptions().loops(0));
+        assertEquals("loops < 1: 0", bad.getMessage());
+    }
+
+    @Test
     void aLimitBelowOneIsRefusedBeforeAnythingOpens() {
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
                 () -> BlockingStreams.startServer("127.0.0.1", 0, StreamOptionsTest::echo, new StreamOptions().limit(0)));
