@@ -55,7 +55,14 @@ object StreamsBench {
                 } else {
                     null
                 }
-            startServer(HOST, port, ssl = ssl, backlog = BenchSpec.BACKLOG, loops = loops, handler = handler).serveForever()
+            startServer(
+                HOST,
+                port,
+                ssl = ssl,
+                backlog = BenchSpec.BACKLOG,
+                loops = loops,
+                handler = handler,
+            ).serveForever()
         }
 
     /** W6: an 8-byte length, then that many bytes (TLS cannot half-close); replies the count, closes. */

@@ -61,6 +61,11 @@ private val harnesses =
             io.aiostreams.bench.StreamsBench::client,
         ),
         Harness(
+            "aiostreams-2loops",
+            inProcess { w, port -> io.aiostreams.bench.StreamsBench.server(w, port, null, null, 2) },
+            io.aiostreams.bench.StreamsBench::client,
+        ),
+        Harness(
             "aiostreams-java",
             inProcess(io.aiostreams.bench.java.StreamsBench::server),
             io.aiostreams.bench.java.StreamsBench::client,

@@ -44,7 +44,7 @@ internal class ServerCore(
     private val loops = Loop.group(options.loops)
     private val nextLoop = AtomicInteger()
 
-    /** Where the handlers of [loop]'s connections run: [handlerScope]'s job, on that loop. */
+    /** Where the handlers of each loop's connections run: [handlerScope]'s job, on that loop. */
     private val handlerScopes =
         loops.associateWith {
             if (it ===
