@@ -178,8 +178,18 @@ internal class Loop private constructor(
     private fun failAll(
         selectable: Selectable,
         cause: Throwable,
+    ) = failAll(selectable) { cause }
+
+    /**
+     * Resumes every coroutine waiting on [selectable] with the failure [cause] makes, made only if one waits: a
+     * closed socket nobody waits on (every connection's normal end) costs no exception and no stack trace.
+     */
+    private inline fun failAll(
+        selectable: Selectable,
+        cause: () -> Throwable,
     ) {
-        selectable.suspensions.invokeForEachPresent { resumeWithException(cause) }
+        var made: Throwable? = null
+        selectable.suspensions.invokeForEachPresent { resumeWithException(made ?: cause().also { made = it }) }
     }
 
     private inner class LoopDispatcher(
@@ -218,7 +228,7 @@ internal class Loop private constructor(
         }
 
         override fun notifyClosed(selectable: Selectable) {
-            failAll(selectable, ClosedChannelException())
+            failAll(selectable) { ClosedChannelException() }
             // The descriptor of a registered channel is freed when the selector drops its key: at the next select.
             selectable.channel.keyFor(nio)?.let { key ->
                 key.cancel()
