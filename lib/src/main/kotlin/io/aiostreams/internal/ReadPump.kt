@@ -4,8 +4,6 @@ import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Job
-import kotlinx.coroutines.cancelAndJoin
-import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.ensureActive
 import kotlinx.coroutines.isActive
@@ -26,7 +24,7 @@ internal class ReadPump(
     private val onError: suspend (Throwable) -> Unit,
 ) {
     @Volatile private var paused = false
-    private val resumed = Channel<Unit>(Channel.CONFLATED)
+    private val resumed = Signal()
 
     @Volatile private var job: Job = Job().apply { complete() }
 
@@ -50,13 +48,16 @@ internal class ReadPump(
 
     fun resume() {
         paused = false
-        resumed.trySend(Unit)
+        resumed.signal()
     }
 
     /** Stops reading now (CPython removes the reader); what was delivered stays delivered. */
-    fun cancel() = job.cancel()
+    fun cancel() = job.cancel(Stopped())
 
-    suspend fun cancelAndJoin() = job.cancelAndJoin()
+    suspend fun cancelAndJoin() {
+        job.cancel(Stopped())
+        job.join()
+    }
 
     /** Removes and returns bytes held while paused (for `startTls`, after the pump has stopped). */
     fun takeHeld(): ByteArray = held.readByteArray()
@@ -77,7 +78,7 @@ internal class ReadPump(
         try {
             while (true) {
                 currentCoroutineContext().ensureActive()
-                if (paused) withContext(resumeContext) { while (paused) resumed.receive() }
+                if (paused) withContext(resumeContext) { while (paused) resumed.await() }
                 if (held.size > 0) {
                     sink.feed(held, held.size)
                     continue

@@ -9,7 +9,6 @@ import kotlinx.coroutines.Job
 import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
-import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
@@ -40,8 +39,10 @@ internal class StreamTransport(
     private var aborted = false
     private var writesLost = 0
     private var lost = false
-    private val writeSignal = Channel<Unit>(Channel.CONFLATED)
-    private val flushed = Channel<Unit>(Channel.CONFLATED)
+    private val writeSignal = Signal()
+
+    /** Told of every piece sent while `startTls` waits for the buffer to empty (made then: most connections never do). */
+    @Volatile private var flushed: Signal? = null
 
     /** Completes when the connection is lost: normally after a clean close or abort, exceptionally on an error. */
     val closed = CompletableDeferred<Unit>()
@@ -125,7 +126,7 @@ internal class StreamTransport(
             fail(connectionError(it))
             return true
         }
-        if (queued) writeSignal.trySend(Unit)
+        if (queued) writeSignal.signal()
         announce(change)
         return true
     }
@@ -167,7 +168,7 @@ internal class StreamTransport(
             if (closing || lost || eofRequested) return
             eofRequested = true
         }
-        writeSignal.trySend(Unit)
+        writeSignal.signal()
     }
 
     private fun launchWritePump(start: CoroutineStart): Job = scope.launch(wire.writeContext, start) { pumpOut(wire) }
@@ -196,7 +197,7 @@ internal class StreamTransport(
                     Next.SEND -> {
                         wire.send(piece!!)
                         announce(synchronized(lock) { buffer.pieceSent() })
-                        flushed.trySend(Unit)
+                        flushed?.signal()
                     }
 
                     Next.CLOSE -> {
@@ -205,12 +206,12 @@ internal class StreamTransport(
 
                     Next.SHUT_DOWN -> {
                         wire.shutdownOutput()
-                        while (!synchronized(lock) { closing }) writeSignal.receive()
+                        while (!synchronized(lock) { closing }) writeSignal.await()
                         return finishClose()
                     }
 
                     Next.WAIT -> {
-                        writeSignal.receive()
+                        writeSignal.await()
                     }
                 }
             }
@@ -238,10 +239,10 @@ internal class StreamTransport(
             closing = true
         }
         reading.cancel()
-        writeSignal.trySend(Unit)
+        writeSignal.signal()
         if (!writePump.isActive && !writePump.isCompleted) {
             // Never started (a connection closed before it was handed out): nothing to flush.
-            writePump.cancel()
+            writePump.cancel(Stopped())
             scope.launch { finishClose() }
         }
     }
@@ -281,7 +282,7 @@ internal class StreamTransport(
 
     private suspend fun stopAndAbort() {
         reading.cancel()
-        writePump.cancel()
+        writePump.cancel(Stopped())
         runCatching { wire.abort() }
     }
 
@@ -302,7 +303,7 @@ internal class StreamTransport(
         } else {
             closed.complete(Unit)
         }
-        scope.cancel()
+        scope.cancel(Stopped())
     }
 
     /**
@@ -316,9 +317,11 @@ internal class StreamTransport(
         secure: suspend (raw: Wire, early: ByteArray) -> Wire,
     ) {
         check(!isClosing()) { "the connection is closing" }
-        while (writeBufferSize() > 0) flushed.receive()
+        val sent = flushed ?: Signal().also { flushed = it }
+        while (writeBufferSize() > 0) sent.await()
         reading.cancelAndJoin()
-        writePump.cancelAndJoin()
+        writePump.cancel(Stopped())
+        writePump.join()
         // What the sink holds came first (handed over by a server, as CPython 3.14 does; a client's stays readable as
         // plaintext), then what the stopped pump held back while paused, which nobody has read.
         val buffered = if (handOverBuffered) sink.takeBuffered() else ByteArray(0)
