@@ -93,53 +93,57 @@ class TlsRecordsFuzzTest {
     }
 
     /** A raw client sends [bytes] and its end of stream to a server whose handler starts TLS. */
-    private fun serverInHandshake(bytes: ByteArray): Ending {
-        Socket("127.0.0.1", serverPort).use { s ->
-            s.soTimeout = CASE_MILLIS.toInt()
-            sendAndEnd(s, bytes)
-            val ending =
-                serverEndings.poll(CASE_MILLIS, TimeUnit.MILLISECONDS) ?: fail("no ending within $CASE_MILLIS ms")
-            assertTrue(readsToEnd(s), "the server closed the connection")
-            return ending
+    private fun serverInHandshake(bytes: ByteArray): Ending = serverCase { plain -> sendAndEnd(plain, bytes) }
+
+    /** The JDK's client completes a handshake with our server, then writes [bytes] raw and ends its stream. */
+    private fun serverAfterHandshake(bytes: ByteArray): Ending =
+        serverCase { plain ->
+            val tls = clientContext.socketFactory.createSocket(plain, "localhost", serverPort, false) as SSLSocket
+            tls.startHandshake()
+            sendAndEnd(plain, bytes)
         }
-    }
 
     /** Our client starts TLS against a raw server that answers the ClientHello with [bytes] and its end of stream. */
-    private fun clientInHandshake(bytes: ByteArray): Ending {
-        val peer =
-            rawPeer { s ->
+    private fun clientInHandshake(bytes: ByteArray): Ending =
+        clientCase(
+            peer = { s ->
                 s.getInputStream().read(ByteArray(TLS_RECORD))
-                s.getOutputStream().write(bytes)
-                s.shutdownOutput()
-                readsToEnd(s)
-            }
-        return runBlocking {
-            withTimeout(CASE_MILLIS) {
+                sendAndEnd(s, bytes)
+            },
+            ours = { connect ->
                 try {
-                    val conn =
-                        openConnection(
-                            "127.0.0.1",
-                            peer.port,
-                            ssl = clientContext,
-                            serverHostname = "localhost",
-                            sslHandshakeTimeout = HANDSHAKE,
-                        )
-                    conn.writer.close()
+                    connect().writer.close()
                     fail<Ending>("the handshake succeeded")
                 } catch (e: IOException) {
                     Ending(e, 0)
                 }
-            }
-        }.also { assertTrue(peer.done(), "the client closed the connection") }
-    }
+            },
+        )
 
-    /** The JDK's client completes a handshake with our server, then writes [bytes] raw and ends its stream. */
-    private fun serverAfterHandshake(bytes: ByteArray): Ending {
+    /** Our client completes a handshake with the JDK's server, which then writes [bytes] raw and ends its stream. */
+    private fun clientAfterHandshake(bytes: ByteArray): Ending =
+        clientCase(
+            peer = { s ->
+                val tls = serverContext.socketFactory.createSocket(s, null, false) as SSLSocket
+                tls.useClientMode = false
+                tls.startHandshake()
+                sendAndEnd(s, bytes)
+            },
+            ours = { connect ->
+                val conn = connect()
+                try {
+                    drain { conn.reader.read(65536) }
+                } finally {
+                    conn.writer.close()
+                }
+            },
+        )
+
+    /** Connects to our server, lets [client] speak on the plain socket, and returns how the server's side ended. */
+    private fun serverCase(client: (Socket) -> Unit): Ending {
         Socket("127.0.0.1", serverPort).use { plain ->
             plain.soTimeout = CASE_MILLIS.toInt()
-            val tls = clientContext.socketFactory.createSocket(plain, "localhost", serverPort, false) as SSLSocket
-            tls.startHandshake()
-            sendAndEnd(plain, bytes)
+            client(plain)
             val ending =
                 serverEndings.poll(CASE_MILLIS, TimeUnit.MILLISECONDS) ?: fail("no ending within $CASE_MILLIS ms")
             assertTrue(readsToEnd(plain), "the server closed the connection")
@@ -147,34 +151,30 @@ class TlsRecordsFuzzTest {
         }
     }
 
-    /** Our client completes a handshake with the JDK's server, which then writes [bytes] raw and ends its stream. */
-    private fun clientAfterHandshake(bytes: ByteArray): Ending {
-        val peer =
+    /**
+     * Starts a raw peer that runs [peer] on its one connection (then reads to the end), and runs [ours] with a way to
+     * connect our TLS client to it; returns how our side ended.
+     */
+    private fun clientCase(
+        peer: (Socket) -> Unit,
+        ours: suspend (connect: suspend () -> io.aiostreams.Connection) -> Ending,
+    ): Ending {
+        val raw =
             rawPeer { s ->
-                val tls = serverContext.socketFactory.createSocket(s, null, false) as SSLSocket
-                tls.useClientMode = false
-                tls.startHandshake()
-                s.getOutputStream().write(bytes)
-                s.shutdownOutput()
+                peer(s)
                 readsToEnd(s)
             }
-        return runBlocking {
-            withTimeout(CASE_MILLIS) {
-                val conn =
-                    openConnection(
-                        "127.0.0.1",
-                        peer.port,
-                        ssl = clientContext,
-                        serverHostname = "localhost",
-                        sslHandshakeTimeout = HANDSHAKE,
-                    )
-                try {
-                    drain { conn.reader.read(65536) }
-                } finally {
-                    conn.writer.close()
-                }
-            }
-        }.also { assertTrue(peer.done(), "the client closed the connection") }
+        val connect: suspend () -> io.aiostreams.Connection = {
+            openConnection(
+                "127.0.0.1",
+                raw.port,
+                ssl = clientContext,
+                serverHostname = "localhost",
+                sslHandshakeTimeout = HANDSHAKE,
+            )
+        }
+        return runBlocking { withTimeout(CASE_MILLIS) { ours(connect) } }
+            .also { assertTrue(raw.done(), "the client closed the connection") }
     }
 
     /** A one-connection peer on a fresh port, running [serve] on a thread of its own. */
