@@ -9,7 +9,9 @@ import io.kotest.matchers.shouldBe
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
+import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.delay
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
 import java.io.IOException
@@ -17,6 +19,7 @@ import java.net.InetSocketAddress
 import java.net.Socket
 import java.util.concurrent.atomic.AtomicInteger
 import kotlin.time.Duration.Companion.milliseconds
+import kotlin.time.Duration.Companion.minutes
 import kotlin.time.Duration.Companion.seconds
 
 private fun portOf(server: Server): Int = (server.addresses.first() as InetSocketAddress).port
@@ -149,37 +152,52 @@ class AdversarialPeersSpec :
             withTimeout(10.seconds) { server.waitClosed() }
         }
 
-        test("aPeerThatHalfClosesAndKeepsReadingGetsEveryReplyAndItsEnd") {
-            val server =
-                startServer("127.0.0.1", 0) { reader, writer ->
-                    val first = reader.readLine()
-                    if (first.decodeToString() != "ping\n") {
-                        writer.write(first)
-                        echo(reader, writer)
-                    } else {
-                        // The peer half-closes after its ping: end of stream here, and still it reads.
-                        reader.read().size shouldBe 0
-                        repeat(20) {
+        test("aPeerThatHalfClosesAndKeepsReadingForMinutesGetsEveryReplyAndItsEnd")
+            .config(timeout = 4.minutes, invocationTimeout = 4.minutes) {
+                // Two minutes of replies, one every 200 ms, to a peer that sent its last byte at the start.
+                val replies = 600
+                val server =
+                    startServer("127.0.0.1", 0) { reader, writer ->
+                        val first = reader.readLine()
+                        if (first.decodeToString() != "ping\n") {
                             writer.write(first)
-                            writer.drain()
-                            delay(50)
+                            echo(reader, writer)
+                        } else {
+                            // The peer half-closes after its ping: end of stream here, and still it reads.
+                            reader.read().size shouldBe 0
+                            repeat(replies) {
+                                writer.write("reply $it\n".toByteArray())
+                                writer.drain()
+                                delay(200)
+                            }
+                            writer.close()
                         }
-                        writer.close()
                     }
+                val port = portOf(server)
+                coroutineScope {
+                    val others =
+                        launch {
+                            // Everyone else is served meanwhile.
+                            while (true) {
+                                echoes(port)
+                                delay(5_000)
+                            }
+                        }
+                    withContext(Dispatchers.IO) {
+                        Socket("127.0.0.1", port).use { peer ->
+                            peer.soTimeout = 10_000
+                            peer.getOutputStream().write("ping\n".toByteArray())
+                            peer.shutdownOutput()
+                            peer.getInputStream().readAllBytes().decodeToString() shouldBe
+                                (0 until replies).joinToString("") { "reply $it\n" }
+                        }
+                    }
+                    others.cancel()
                 }
-            val port = portOf(server)
-            withContext(Dispatchers.IO) {
-                Socket("127.0.0.1", port).use { peer ->
-                    peer.soTimeout = 10_000
-                    peer.getOutputStream().write("ping\n".toByteArray())
-                    peer.shutdownOutput()
-                    peer.getInputStream().readAllBytes().decodeToString() shouldBe "ping\n".repeat(20)
-                }
+                echoes(port)
+                server.close()
+                withTimeout(10.seconds) { server.waitClosed() }
             }
-            echoes(port)
-            server.close()
-            withTimeout(10.seconds) { server.waitClosed() }
-        }
 
         test("aThousandTlsHandshakesAtOnceAreAllServed") {
             val served = AtomicInteger()
