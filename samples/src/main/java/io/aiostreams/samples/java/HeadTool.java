@@ -5,9 +5,9 @@ import io.aiostreams.future.FutureConnection;
 import io.aiostreams.future.FutureStreams;
 import io.aiostreams.future.StreamOptions;
 import io.aiostreams.samples.shared.Failures;
+import io.aiostreams.samples.shared.HttpTarget;
 import io.aiostreams.samples.shared.PyStr;
 import java.io.PrintStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,17 +44,14 @@ public final class HeadTool {
     }
 
     private static CompletableFuture<Void> head(String url, Path caFile, PrintStream out) throws Exception {
-        URI target = Failures.parse(url);
-        boolean secure = target.getScheme().equals("https");
-        int port = target.getPort() != -1 ? target.getPort() : (secure ? 443 : 80);
+        HttpTarget target = HttpTarget.fromUrl(url);
         StreamOptions options = new StreamOptions();
-        if (secure) {
+        if (target.getSecure()) {
             options.ssl(caFile != null ? SslContexts.clientContext(caFile) : SslContexts.defaultContext());
         }
-        String path = (target.getRawPath().isEmpty() ? "/" : target.getRawPath())
-                + (target.getRawQuery() != null ? "?" + target.getRawQuery() : "");
-        return FutureStreams.openConnection(target.getHost(), port, options).thenCompose(connection -> {
-            connection.getWriter().write(("HEAD " + path + " HTTP/1.0\r\nHost: " + target.getHost() + "\r\n\r\n")
+        return FutureStreams.openConnection(target.getHost(), target.getPort(), options).thenCompose(connection -> {
+            connection.getWriter().write(("HEAD " + target.getPath() + " HTTP/1.0\r\nHost: " + target.getHost()
+                    + "\r\n\r\n")
                     .getBytes(StandardCharsets.ISO_8859_1));
             // Close the socket however the reading ends: at end of headers, on a failure, on a time-out.
             return printLines(connection, out).whenComplete((done, error) -> connection.getWriter().close());

@@ -3,6 +3,7 @@ package io.aiostreams.samples.kotlin
 import io.aiostreams.SslContexts
 import io.aiostreams.openConnection
 import io.aiostreams.samples.shared.Failures
+import io.aiostreams.samples.shared.HttpTarget
 import io.aiostreams.samples.shared.PyStr
 import kotlinx.coroutines.TimeoutCancellationException
 import kotlinx.coroutines.runBlocking
@@ -39,16 +40,8 @@ object HeadTool {
         caFile: Path?,
         out: PrintStream,
     ) {
-        val target = Failures.parse(url)
-        val secure = target.scheme == "https"
-        val port = if (target.port != -1) {
-            target.port
-        } else if (secure) {
-            443
-        } else {
-            80
-        }
-        val ssl = if (!secure) {
+        val target = HttpTarget.fromUrl(url)
+        val ssl = if (!target.secure) {
             null
         } else if (caFile !=
             null
@@ -57,10 +50,11 @@ object HeadTool {
         } else {
             SslContexts.defaultContext()
         }
-        val (reader, writer) = openConnection(target.host, port, ssl = ssl)
+        val (reader, writer) = openConnection(target.host, target.port, ssl = ssl)
         try {
-            val path = target.rawPath.ifEmpty { "/" } + (target.rawQuery?.let { "?$it" } ?: "")
-            writer.write("HEAD $path HTTP/1.0\r\nHost: ${target.host}\r\n\r\n".toByteArray(Charsets.ISO_8859_1))
+            writer.write(
+                "HEAD ${target.path} HTTP/1.0\r\nHost: ${target.host}\r\n\r\n".toByteArray(Charsets.ISO_8859_1),
+            )
             while (true) {
                 val line = reader.readLine()
                 if (line.isEmpty()) break

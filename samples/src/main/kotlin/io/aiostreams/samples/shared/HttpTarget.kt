@@ -24,7 +24,13 @@ class HttpTarget private constructor(
                 return HttpTarget(target, p, "/", secure = false, display = "$target:$p")
             }
             require(port == null) { "give the port in the URL, not as a second argument: $target $port" }
-            val uri = Failures.parse(target)
+            return fromUrl(target)
+        }
+
+        /** An http or https [url]; the port defaults to the scheme's, the path to `/`. */
+        @JvmStatic
+        fun fromUrl(url: String): HttpTarget {
+            val uri = Failures.parse(url)
             val secure = uri.scheme == "https"
             val p = if (uri.port != -1) {
                 uri.port
@@ -34,7 +40,7 @@ class HttpTarget private constructor(
                 80
             }
             val path = uri.rawPath.ifEmpty { "/" } + (uri.rawQuery?.let { "?$it" } ?: "")
-            return HttpTarget(uri.host, p, path, secure, target)
+            return HttpTarget(uri.host, p, path, secure, url)
         }
     }
 }
