@@ -50,8 +50,11 @@ internal class SocketWire(
     /** A pool thread: the write pump only runs when the socket was full, and a full socket is not latency-bound. */
     override val writeContext: CoroutineContext get() = Dispatchers.Default
 
-    /** The last read took less than it could: the socket was empty then, and the next read waits for the loop. */
-    private var drained = false
+    /**
+     * The last read took less than it could: the socket was empty then, and the next read waits for the loop. A new
+     * connection starts so: a client's peer has sent nothing yet, and a read would only find the socket empty.
+     */
+    private var drained = true
 
     @OptIn(UnsafeIoApi::class)
     override suspend fun receive(deliver: (Buffer, Long) -> Unit): Boolean {

@@ -47,7 +47,13 @@ internal class StreamTransport(
     /** Completes when the connection is lost: normally after a clean close or abort, exceptionally on an error. */
     val closed = CompletableDeferred<Unit>()
 
-    @Volatile private var writePump: Job = launchWritePump(CoroutineStart.LAZY)
+    /**
+     * The write pump, launched when it first has work ([startWritePump]): most connections never fill their socket,
+     * and a close with nothing left to send runs as a task of the loop, with no coroutine waiting for it beforehand.
+     */
+    @Volatile private var writePump: Job? = null
+    private var started = false
+    private var upgrading = false
 
     /**
      * The peer's FIN: end of stream for the reader; a TCP connection stays open for writing (half-close), a TLS one
@@ -78,7 +84,8 @@ internal class StreamTransport(
 
     fun start() {
         reading.start()
-        writePump.start()
+        synchronized(lock) { started = true }
+        startWritePump()
     }
 
     // ---- reading ------------------------------------------------------------------------------------------------
@@ -126,7 +133,10 @@ internal class StreamTransport(
             fail(connectionError(it))
             return true
         }
-        if (queued) writeSignal.signal()
+        if (queued) {
+            writeSignal.signal()
+            startWritePump()
+        }
         announce(change)
         return true
     }
@@ -169,9 +179,29 @@ internal class StreamTransport(
             eofRequested = true
         }
         writeSignal.signal()
+        startWritePump()
     }
 
-    private fun launchWritePump(start: CoroutineStart): Job = scope.launch(wire.writeContext, start) { pumpOut(wire) }
+    /**
+     * Launches the write pump if it has work and none runs: bytes the wire did not take or an end of stream (on the
+     * wire's write context), or a close with nothing left to send (a task of the loop, as CPython's
+     * `call_soon(_call_connection_lost)`). Not before [start], unless closing; not while [upgrade] swaps wires.
+     */
+    private fun startWritePump() {
+        val pump =
+            synchronized(lock) {
+                if (lost || upgrading || writePump != null || !(started || closing)) return
+                val context =
+                    when {
+                        buffer.hasPending || eofRequested -> wire.writeContext
+                        closing -> loop.dispatcher
+                        else -> return
+                    }
+                val current = wire
+                scope.launch(context, CoroutineStart.LAZY) { pumpOut(current) }.also { writePump = it }
+            }
+        pump.start()
+    }
 
     /** What the write pump does next. */
     private enum class Next { SEND, CLOSE, SHUT_DOWN, WAIT }
@@ -240,11 +270,7 @@ internal class StreamTransport(
         }
         reading.cancel()
         writeSignal.signal()
-        if (!writePump.isActive && !writePump.isCompleted) {
-            // Never started (a connection closed before it was handed out): nothing to flush.
-            writePump.cancel(Stopped())
-            scope.launch { finishClose() }
-        }
+        startWritePump()
     }
 
     private suspend fun finishClose() {
@@ -282,7 +308,7 @@ internal class StreamTransport(
 
     private suspend fun stopAndAbort() {
         reading.cancel()
-        writePump.cancel(Stopped())
+        writePump?.cancel(Stopped())
         runCatching { wire.abort() }
     }
 
@@ -320,8 +346,13 @@ internal class StreamTransport(
         val sent = flushed ?: Signal().also { flushed = it }
         while (writeBufferSize() > 0) sent.await()
         reading.cancelAndJoin()
-        writePump.cancel(Stopped())
-        writePump.join()
+        val pump =
+            synchronized(lock) {
+                upgrading = true
+                writePump.also { writePump = null }
+            }
+        pump?.cancel(Stopped())
+        pump?.join()
         // What the sink holds came first (handed over by a server, as CPython 3.14 does; a client's stays readable as
         // plaintext), then what the stopped pump held back while paused, which nobody has read.
         val buffered = if (handOverBuffered) sink.takeBuffered() else ByteArray(0)
@@ -334,11 +365,14 @@ internal class StreamTransport(
                 throw e
             }
         wire = secured
-        synchronized(lock) { buffer = WriteBuffer(secured.tls) }
+        synchronized(lock) {
+            buffer = WriteBuffer(secured.tls)
+            upgrading = false
+        }
         // The TLS connection reads from the start, as CPython's new SSL transport does, paused before or not.
         reading.resume()
         reading.launch(secured)
-        writePump = launchWritePump(CoroutineStart.DEFAULT)
+        startWritePump()
     }
 
     /** A fatal error found above the transport (a protocol callback that threw): the connection is lost with it. */
