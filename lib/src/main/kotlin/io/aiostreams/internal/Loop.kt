@@ -132,6 +132,19 @@ internal class Loop private constructor(
         }
     }
 
+    /**
+     * Makes the selector watch what [selectable] is interested in now: at once on the loop's thread, otherwise before
+     * the loop next selects.
+     */
+    fun update(selectable: Selectable) {
+        if (inLoop()) {
+            register(selectable)
+        } else {
+            synchronized(lock) { interests.addLast(selectable) }
+            wake()
+        }
+    }
+
     private fun registerPublished() {
         while (true) {
             val selectable = synchronized(lock) { interests.removeFirstOrNull() } ?: return
@@ -164,10 +177,14 @@ internal class Loop private constructor(
         }
         try {
             val readyOps = key.readyOps()
+            // A callback reader keeps its interest until it removes itself (CPython's add_reader).
+            val reader = (selectable as? Watched)?.onReadable
+            val kept = if (reader != null) SelectionKey.OP_READ else 0
             // Interest is cleared before waking anyone: a resumed reader may ask for the same interest again at once.
             val interestOps = key.interestOps()
-            val left = interestOps and readyOps.inv()
+            val left = interestOps and (readyOps and kept.inv()).inv()
             if (left != interestOps) key.interestOps(left)
+            if (reader != null && readyOps and SelectionKey.OP_READ != 0) reader.run()
             selectable.suspensions.invokeForEachPresent(readyOps) { resume(Unit) }
         } catch (e: Throwable) {
             key.cancel()
@@ -218,12 +235,7 @@ internal class Loop private constructor(
             }
             suspendCancellableCoroutine { continuation: CancellableContinuation<Unit> ->
                 selectable.suspensions.addSuspension(interest, continuation)
-                if (inLoop()) {
-                    register(selectable)
-                } else {
-                    synchronized(lock) { interests.addLast(selectable) }
-                    wake()
-                }
+                update(selectable)
             }
         }
 
@@ -278,4 +290,12 @@ internal class Loop private constructor(
             }
         }
     }
+}
+
+/**
+ * A channel read by callback (CPython's `add_reader`): while [onReadable] is set and the channel is interested in
+ * reading, the loop calls it on its own thread each time the channel is readable, in place of resuming a coroutine.
+ */
+internal interface Watched {
+    val onReadable: Runnable?
 }

@@ -15,8 +15,12 @@ import java.util.concurrent.atomic.AtomicBoolean
 internal class LoopChannel<C : SelectableChannel>(
     override val channel: C,
     val loop: Loop = Loop.main,
-) : Selectable {
+) : Selectable,
+    Watched {
     override val suspensions: InterestSuspensionsMap = InterestSuspensionsMap()
+
+    @Volatile override var onReadable: Runnable? = null
+        private set
 
     private val closed = AtomicBoolean()
 
@@ -51,6 +55,23 @@ internal class LoopChannel<C : SelectableChannel>(
         } finally {
             interestOp(interest, false)
         }
+    }
+
+    /**
+     * CPython's `add_reader`: from now on the loop calls [callback] on its thread whenever the channel is readable,
+     * until [removeReader]. **On the loop's thread only**, and never while a coroutine waits to read.
+     */
+    fun addReader(callback: Runnable) {
+        onReadable = callback
+        interestOp(SelectInterest.READ, true)
+        loop.update(this)
+    }
+
+    /** CPython's `remove_reader`: the loop stops watching the channel for reading. On the loop's thread only. */
+    fun removeReader() {
+        onReadable = null
+        interestOp(SelectInterest.READ, false)
+        if (!isClosed) loop.update(this)
     }
 
     /**

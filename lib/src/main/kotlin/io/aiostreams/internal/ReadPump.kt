@@ -13,9 +13,14 @@ import kotlinx.io.Buffer
 import kotlinx.io.readByteArray
 
 /**
- * A transport's reading side (CPython's `_read_ready` with `pause_reading()` / `resume_reading()`): one coroutine
- * that moves what a [Wire] receives into the [sink], and waits while reading is paused. **It stops at once when
- * cancelled, even in the middle of a read**; the peer's end of stream goes to [onEof], a broken wire to [onError].
+ * A transport's reading side (CPython's `_read_ready` with `pause_reading()` / `resume_reading()`): it moves what a
+ * [Wire] receives into the [sink], and stops taking bytes while reading is paused. **It stops at once when cancelled,
+ * even in the middle of a read**; the peer's end of stream goes to [onEof], a broken wire to [onError].
+ *
+ * A socket feeding a reader is read by callback ([Callbacks]): the loop calls it when bytes arrive, as CPython's
+ * selector calls `_read_ready`, and pausing removes it from the loop. Other wires (TLS, Ktor), and sinks that run
+ * user code (protocols, whose callbacks run as tasks of the loop), are read by one coroutine that waits while
+ * reading is paused.
  */
 internal class ReadPump(
     private val scope: CoroutineScope,
@@ -28,6 +33,9 @@ internal class ReadPump(
 
     @Volatile private var job: Job = Job().apply { complete() }
 
+    /** Set while a socket is read by callback rather than by [job]. */
+    @Volatile private var callbacks: Callbacks? = null
+
     val isPaused: Boolean get() = paused
 
     /** Starts reading [wire]; with [CoroutineStart.LAZY], only at [start]. */
@@ -35,28 +43,108 @@ internal class ReadPump(
         wire: Wire,
         start: CoroutineStart = CoroutineStart.DEFAULT,
     ) {
-        job = scope.launch(wire.readContext(sink.runsUserCode), start) { pump(wire) }
+        val socket = wire.readable
+        if (socket != null && !sink.runsUserCode) {
+            callbacks = Callbacks(wire, socket).also { if (start != CoroutineStart.LAZY) it.listen() }
+        } else {
+            callbacks = null
+            job = scope.launch(wire.readContext(sink.runsUserCode), start) { pump(wire) }
+        }
     }
 
     fun start() {
-        job.start()
+        val reading = callbacks
+        if (reading != null) reading.listen() else job.start()
     }
 
+    /** Called by the sink as it takes bytes past its limit: by callback, the loop stops watching the socket at once. */
     fun pause() {
         paused = true
+        callbacks?.pause()
     }
 
     fun resume() {
         paused = false
-        resumed.signal()
+        val reading = callbacks
+        if (reading != null) reading.listen() else resumed.signal()
     }
 
     /** Stops reading now (CPython removes the reader); what was delivered stays delivered. */
-    fun cancel() = job.cancel(Stopped())
+    fun cancel() {
+        val reading = callbacks
+        if (reading != null) reading.stop() else job.cancel(Stopped())
+    }
 
     suspend fun cancelAndJoin() {
+        val reading = callbacks
+        if (reading != null) {
+            reading.stop()
+            // Removed by the loop: no delivery can be under way once this returns.
+            if (!reading.loop.inLoop()) withContext(reading.loop.dispatcher) {}
+            return
+        }
         job.cancel(Stopped())
         job.join()
+    }
+
+    /**
+     * Reading a socket by callback, on its loop's thread: one read per readiness, straight into the sink. While
+     * paused, the next readiness removes it from the loop (it reads nothing more); [resume] adds it back.
+     */
+    private inner class Callbacks(
+        private val wire: Wire,
+        private val socket: LoopChannel<*>,
+    ) : Runnable {
+        val loop: Loop get() = socket.loop
+
+        @Volatile private var stopped = false
+
+        /** Whether the loop watches the socket for us: changed on the loop's thread only. */
+        private var listening = false
+
+        private val feed: (Buffer, Long) -> Unit = { buffer, max -> sink.feed(buffer, max) }
+
+        fun listen() =
+            loop.run {
+                if (!listening && !stopped && !paused && !socket.isClosed) {
+                    listening = true
+                    socket.addReader(this)
+                }
+            }
+
+        fun pause() = loop.run { if (paused) unlisten() }
+
+        fun stop() {
+            stopped = true
+            loop.run(::unlisten)
+        }
+
+        private fun unlisten() {
+            if (!listening) return
+            listening = false
+            socket.removeReader()
+        }
+
+        override fun run() {
+            if (stopped || paused) return unlisten()
+            val n =
+                try {
+                    wire.readNow(feed)
+                } catch (e: Throwable) {
+                    unlisten()
+                    // A read racing close() or abort() finds the socket closed: that is the close, not a failure.
+                    if (!stopped) {
+                        stopped = true
+                        scope.launch(start = CoroutineStart.UNDISPATCHED) { onError(e) }
+                    }
+                    return
+                }
+            if (n < 0) {
+                unlisten()
+                stopped = true
+                onEof(wire)
+            }
+        }
     }
 
     /** Removes and returns bytes held while paused (for `startTls`, after the pump has stopped). */

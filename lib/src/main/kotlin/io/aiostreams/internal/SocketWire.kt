@@ -56,7 +56,6 @@ internal class SocketWire(
      */
     private var drained = true
 
-    @OptIn(UnsafeIoApi::class)
     override suspend fun receive(deliver: (Buffer, Long) -> Unit): Boolean {
         // One read per readiness, as CPython's transport: a read that would find the socket empty costs a syscall
         // per message; the selector (level-triggered) reports at once whatever arrived since.
@@ -65,28 +64,35 @@ internal class SocketWire(
             socket.await(SelectInterest.READ)
         }
         while (true) {
-            val buffer = readBuffer.get()
-            buffer.clear()
-            val n = channel.read(buffer)
+            val n = readNow(deliver)
             if (n < 0) return false
-            if (n > 0) {
-                drained = n < buffer.capacity()
-                buffer.flip()
-                if (n <= SMALL_READ) {
-                    // A small read gets an array of its own size rather than a pooled 8 KiB segment: with thousands
-                    // of connections each holding a few bytes, segments would outgrow the pool and become garbage.
-                    val bytes = ByteArray(n)
-                    buffer.get(bytes)
-                    UnsafeBufferOperations.moveToTail(staging, bytes)
-                } else {
-                    staging.transferFrom(buffer)
-                }
-                deliver(staging, staging.size)
-                staging.clear()
-                return true
-            }
+            if (n > 0) return true
             socket.await(SelectInterest.READ)
         }
+    }
+
+    override val readable: LoopChannel<*> get() = socket
+
+    @OptIn(UnsafeIoApi::class)
+    override fun readNow(deliver: (Buffer, Long) -> Unit): Int {
+        val buffer = readBuffer.get()
+        buffer.clear()
+        val n = channel.read(buffer)
+        if (n <= 0) return n
+        drained = n < buffer.capacity()
+        buffer.flip()
+        if (n <= SMALL_READ) {
+            // A small read gets an array of its own size rather than a pooled 8 KiB segment: with thousands of
+            // connections each holding a few bytes, segments would outgrow the pool and become garbage.
+            val bytes = ByteArray(n)
+            buffer.get(bytes)
+            UnsafeBufferOperations.moveToTail(staging, bytes)
+        } else {
+            staging.transferFrom(buffer)
+        }
+        deliver(staging, staging.size)
+        staging.clear()
+        return n
     }
 
     override fun trySend(

@@ -47,6 +47,19 @@ internal interface Wire {
     suspend fun receive(deliver: (Buffer, Long) -> Unit): Boolean
 
     /**
+     * The socket when the wire can be read by callback (CPython's `_read_ready`): a [ReadPump] feeding a reader has the
+     * loop call it back when bytes arrive and takes them with [readNow], with no coroutine per read. Null for wires read
+     * by a coroutine (TLS, Ktor).
+     */
+    val readable: LoopChannel<*>? get() = null
+
+    /**
+     * Takes what the socket holds now, without waiting, and hands it to [deliver]: returns the count, 0 when there was
+     * nothing, -1 at the peer's end of stream. A broken connection throws. Only where [readable] is set.
+     */
+    fun readNow(deliver: (Buffer, Long) -> Unit): Int = throw UnsupportedOperationException("not read by callback")
+
+    /**
      * Sends what the wire takes of `data[offset until data.size]` without waiting; returns how much that was. Only a
      * socket takes anything here; other wires leave everything to the write pump.
      */
