@@ -14,6 +14,7 @@ import java.nio.channels.SelectionKey
 import java.nio.channels.Selector
 import java.nio.channels.spi.SelectorProvider
 import java.util.concurrent.atomic.AtomicBoolean
+import java.util.function.Consumer
 import kotlin.coroutines.CoroutineContext
 import kotlin.coroutines.resume
 import kotlin.coroutines.resumeWithException
@@ -119,18 +120,13 @@ internal class Loop private constructor(
         }
         registerPublished()
         val more = synchronized(lock) { ready.isNotEmpty() || interests.isNotEmpty() }
-        if (more) nio.selectNow() else nio.select(POLL_MILLIS)
+        // Each ready key goes straight to onReady: no selected-key set to fill, iterate and empty every turn.
+        if (more) nio.selectNow(readyKey) else nio.select(readyKey, POLL_MILLIS)
         // Any dispatch from now on wakes the next select; its task is queued before it looks at this flag.
         wakeRequested.set(false)
-        val selected = nio.selectedKeys()
-        if (selected.isEmpty()) return
-        val keys = selected.iterator()
-        while (keys.hasNext()) {
-            val key = keys.next()
-            keys.remove()
-            onReady(key)
-        }
     }
+
+    private val readyKey = Consumer<SelectionKey> { onReady(it) }
 
     /**
      * Makes the selector watch what [selectable] is interested in now: at once on the loop's thread, otherwise before

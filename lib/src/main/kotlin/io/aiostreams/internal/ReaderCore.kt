@@ -30,14 +30,23 @@ internal class ReaderCore(
     private var transport: ReadTransport? = null
     private var paused = false
 
-    /** One parked read. [woken] covers the gap between registering and suspending (no lost wake-ups). */
-    private class Waiter {
+    /**
+     * One parked read. [woken] covers the gap between registering and suspending (no lost wake-ups). Its own
+     * cancellation handler: a cancelled read frees the slot the moment it is cancelled, not when its coroutine next
+     * runs.
+     */
+    private inner class Waiter : (Throwable?) -> Unit {
         var continuation: CancellableContinuation<Throwable?>? = null
         var woken = false
         var error: Throwable? = null
 
+        override fun invoke(cause: Throwable?) = synchronized(lock) { if (waiter === this) waiter = null }
+
         override fun toString(): String = if (woken) "<Future finished>" else "<Future pending>"
     }
+
+    /** The search state of a `readUntil` that finishes without waiting (under [lock]; a waiting one has its own). */
+    private val quickScan = Separators.Scan()
 
     init {
         require(limit > 0) { "Limit cannot be <= 0" }
@@ -146,12 +155,19 @@ internal class ReaderCore(
 
     // ---- consumer side ------------------------------------------------------------------------------------------
 
+    // Each read first tries once under the lock and returns without suspending when it can: the waiting version,
+    // called last (a tail call), is the only one that allocates a coroutine frame.
+
     suspend fun read(n: Int): ByteArray {
         synchronized(lock) {
             exception?.let { throw it }
             if (n == 0) return EMPTY
+            if (n > 0) readStep(n)?.let { return it }
         }
-        if (n < 0) return readAll()
+        return if (n < 0) readAll() else readWaiting(n)
+    }
+
+    private suspend fun readWaiting(n: Int): ByteArray {
         val w =
             synchronized(lock) {
                 readStep(n)?.let { return it }
@@ -190,7 +206,12 @@ internal class ReaderCore(
         synchronized(lock) {
             exception?.let { throw it }
             if (n == 0) return EMPTY
+            exactlyStep(n)?.let { return it }
         }
+        return exactlyWaiting(n)
+    }
+
+    private suspend fun exactlyWaiting(n: Int): ByteArray {
         while (true) {
             val w =
                 synchronized(lock) {
@@ -215,8 +236,21 @@ internal class ReaderCore(
         separators: Separators,
         forLine: Boolean,
     ): ByteArray {
-        synchronized(lock) { exception?.let { throw it } }
-        val scan = Scan()
+        val offset =
+            synchronized(lock) {
+                exception?.let { throw it }
+                quickScan.offset = 0L
+                untilStep(separators, forLine, quickScan)?.let { return it }
+                quickScan.offset
+            }
+        return untilWaiting(separators, forLine, Separators.Scan().also { it.offset = offset })
+    }
+
+    private suspend fun untilWaiting(
+        separators: Separators,
+        forLine: Boolean,
+        scan: Separators.Scan,
+    ): ByteArray {
         while (true) {
             val w =
                 synchronized(lock) {
@@ -227,24 +261,19 @@ internal class ReaderCore(
         }
     }
 
-    /** Leading bytes known to hold no separator: never scanned again (CPython's offset rule). */
-    private class Scan {
-        var offset = 0L
-    }
-
     private fun untilStep(
         separators: Separators,
         forLine: Boolean,
-        scan: Scan,
+        scan: Separators.Scan,
     ): ByteArray? {
         val size = buffer.size
         if (size - scan.offset >= separators.minLength) {
-            if (separators.search(buffer, scan.offset)) {
-                val start = separators.matchStart
+            if (separators.search(buffer, scan)) {
+                val start = scan.matchStart
                 if (start > limit) {
                     overrun("Separator is found, but chunk is longer than limit", start, forLine)
                 }
-                val chunk = buffer.readByteArray(separators.matchEnd.toInt())
+                val chunk = buffer.readByteArray(scan.matchEnd.toInt())
                 maybeResumeTransport()
                 return chunk
             }
@@ -295,7 +324,8 @@ internal class ReaderCore(
     ): ByteArray? =
         synchronized(lock) {
             exception?.let { throw it }
-            untilStep(separators, forLine, Scan())
+            quickScan.offset = 0L
+            untilStep(separators, forLine, quickScan)
         }
 
     private fun overrun(
@@ -354,12 +384,12 @@ internal class ReaderCore(
 
     // ---- suspension (lock not held) -----------------------------------------------------------------------------
 
-    private suspend fun awaitWake(w: Waiter) {
+    @Suppress("NOTHING_TO_INLINE") // inlined into each waiting read: one coroutine frame per wait instead of two
+    private suspend inline fun awaitWake(w: Waiter) {
         val error =
             try {
                 suspendCancellableCoroutine { continuation ->
-                    // Free the slot the moment the read is cancelled, not when its coroutine next runs.
-                    continuation.invokeOnCancellation { synchronized(lock) { if (waiter === w) waiter = null } }
+                    continuation.invokeOnCancellation(w)
                     val early =
                         synchronized(lock) {
                             if (w.woken) {

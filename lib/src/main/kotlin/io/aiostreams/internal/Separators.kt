@@ -16,23 +16,28 @@ internal class Separators private constructor(
     val minLength: Int = byLength.first().size
     val maxLength: Int = byLength.last().size
 
-    /** Start index of the winning match found by the last successful [search]. */
-    var matchStart: Long = -1L
-        private set
+    /**
+     * One `readUntil` call's search: the leading bytes known to hold no separator (never scanned again, CPython's
+     * offset rule), and the winning match of the last successful [search].
+     */
+    class Scan {
+        var offset: Long = 0L
+        var matchStart: Long = -1L
+        var matchEnd: Long = -1L
+    }
 
-    /** End index (exclusive) of the winning match found by the last successful [search]. */
-    var matchEnd: Long = -1L
-        private set
-
-    /** Searches [buffer] from [offset]; returns true and sets [matchStart] / [matchEnd] when a separator is found. */
+    /**
+     * Searches [buffer] from [scan]'s offset; returns true and sets its `matchStart` / `matchEnd` when a separator is
+     * found.
+     */
     fun search(
         buffer: Buffer,
-        offset: Long,
+        scan: Scan,
     ): Boolean {
         var bestStart = -1L
         var bestEnd = Long.MAX_VALUE
         for (separator in byLength) {
-            val start = find(buffer, separator, offset)
+            val start = find(buffer, separator, scan.offset)
             if (start >= 0) {
                 val end = start + separator.size
                 if (end < bestEnd) {
@@ -42,8 +47,8 @@ internal class Separators private constructor(
             }
         }
         if (bestStart < 0) return false
-        matchStart = bestStart
-        matchEnd = bestEnd
+        scan.matchStart = bestStart
+        scan.matchEnd = bestEnd
         return true
     }
 
@@ -59,14 +64,23 @@ internal class Separators private constructor(
         }
 
     companion object {
-        private val NEWLINE = Separators(arrayOf(ByteString(byteArrayOf('\n'.code.toByte()))))
+        /** The one-byte separators asked for so far, by byte value: they hold no state, so calls share them. */
+        private val single = arrayOfNulls<Separators>(256)
+
+        private val NEWLINE = single('\n'.code.toByte())
 
         /** The separator of `readLine`. */
-        fun newline(): Separators = NEWLINE.copy()
+        fun newline(): Separators = NEWLINE
+
+        private fun single(byte: Byte): Separators {
+            val index = byte.toInt() and 0xff
+            return single[index] ?: Separators(arrayOf(ByteString(byte))).also { single[index] = it }
+        }
 
         /** One separator; CPython's `readuntil(separator)` with a bytes-like argument. */
         fun of(separator: ByteArray): Separators {
             require(separator.isNotEmpty()) { "Separator should be at least one-byte string" }
+            if (separator.size == 1) return single(separator[0])
             return Separators(arrayOf(ByteString(separator)))
         }
 
@@ -78,6 +92,4 @@ internal class Separators private constructor(
             return Separators(sorted)
         }
     }
-
-    private fun copy(): Separators = Separators(byLength)
 }

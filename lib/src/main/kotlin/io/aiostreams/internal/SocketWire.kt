@@ -95,10 +95,22 @@ internal class SocketWire(
         return n
     }
 
+    /**
+     * Small writes leave from the thread's own direct buffer (the JDK copies a heap buffer into one anyway), so that a
+     * message costs no wrapper object; large ones go as they are.
+     */
     override fun trySend(
         data: ByteArray,
         offset: Int,
-    ): Int = channel.write(ByteBuffer.wrap(data, offset, data.size - offset))
+    ): Int {
+        val length = data.size - offset
+        if (length > SMALL_WRITE) return channel.write(ByteBuffer.wrap(data, offset, length))
+        val out = writeBuffer.get()
+        out.clear()
+        out.put(data, offset, length)
+        out.flip()
+        return channel.write(out)
+    }
 
     @OptIn(UnsafeIoApi::class)
     override suspend fun send(piece: Buffer) {
@@ -121,6 +133,12 @@ internal class SocketWire(
 
     companion object {
         private const val SMALL_READ = 2048
+        private const val SMALL_WRITE = 16 * 1024
+
+        /** Where a small write is copied before it goes: one per thread. */
+        private val writeBuffer: ThreadLocal<ByteBuffer> = ThreadLocal.withInitial {
+            ByteBuffer.allocateDirect(SMALL_WRITE)
+        }
 
         /** Where a read lands before it moves into the reader's segments: one per thread, never per connection. */
         private val readBuffer: ThreadLocal<ByteBuffer> =

@@ -167,6 +167,11 @@ internal class StreamTransport(
                 if (isGoneLocked()) throw connectionLost()
                 buffer.drainGate() ?: return
             }
+        // A tail call: a drain with nothing to wait for allocates no coroutine frame.
+        return awaitDrained(gate)
+    }
+
+    private suspend fun awaitDrained(gate: CompletableDeferred<Throwable?>) {
         gate.await()?.let { throw it }
     }
 
