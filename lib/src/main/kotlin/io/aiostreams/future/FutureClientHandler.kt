@@ -10,7 +10,9 @@ import java.util.concurrent.CompletionStage
  * is closed. **Return `null` for a plain callback**: the connection then stays open until you close the writer.
  *
  * **It is called on the `StreamOptions` executor, or on `Dispatchers.Default`, never on the event loop**, so it may
- * block (`join()`); a server whose handlers block needs an executor with a thread for each of them.
+ * block (`join()`); a server whose handlers block needs an executor with a thread for each of them. The one
+ * exception is an executor that runs tasks in place (`Runnable::run`): the handler then runs on the event loop and
+ * must never block.
  *
  * **Python:** `client_connected_cb(reader, writer)`, a coroutine function (a stage here) or a plain function (`null`).
  */

@@ -91,7 +91,11 @@ public class StreamOptions {
     /** The reader's limit (`limit=`); 64 KiB by default. */
     public fun limit(limit: Int): StreamOptions = apply { this.limit = limit }
 
-    /** Where futures complete after a wait, and where server handlers are called; `Dispatchers.Default` if unset. */
+    /**
+     * Where futures complete after a wait, and where server handlers are called; `Dispatchers.Default` if unset. An
+     * executor that runs tasks in place (`Runnable::run`) runs them on the event loop, with no thread hop: **such
+     * callbacks must never block**.
+     */
     public fun executor(executor: Executor?): StreamOptions = apply { this.executor = executor }
 
     /** TLS (`ssl=`): `SslContexts.defaultContext()` for Python's `ssl=True`. */

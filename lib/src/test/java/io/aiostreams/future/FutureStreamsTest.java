@@ -101,6 +101,37 @@ class FutureStreamsTest {
     }
 
     @Test
+    void anExecutorThatRunsTasksInPlaceRunsHandlersAndCallbacksOnTheEventLoop() throws Exception {
+        // Runnable::run: no hop to another thread; the handler, and a read that had to wait, run on the loop.
+        StreamOptions options = new StreamOptions().executor(Runnable::run);
+        CompletableFuture<String> handlerThread = new CompletableFuture<>();
+        CompletableFuture<String> callbackThread = new CompletableFuture<>();
+        FutureServer server = FutureStreams.startServer("127.0.0.1", 0, (reader, writer) -> {
+            handlerThread.complete(Thread.currentThread().getName());
+            return reader.readLine().thenAccept(line -> {
+                callbackThread.complete(Thread.currentThread().getName());
+                writer.write(line);
+            });
+        }, options).get(WAIT, TimeUnit.SECONDS);
+        FutureConnection connection =
+                FutureStreams.openConnection("127.0.0.1", port(server), options).get(WAIT, TimeUnit.SECONDS);
+        try {
+            CompletableFuture<String> clientThread = connection.getReader().readLine()
+                    .thenApply(line -> Thread.currentThread().getName() + " " + new String(line, US_ASCII).trim());
+            // The handler waits for a line no one has sent yet: its callback runs once the loop delivers it.
+            assertTrue(handlerThread.get(WAIT, TimeUnit.SECONDS).startsWith("aiostreams-loop"));
+            connection.getWriter().write(ascii("ping\n"));
+            assertTrue(callbackThread.get(WAIT, TimeUnit.SECONDS).startsWith("aiostreams-loop"));
+            String client = clientThread.get(WAIT, TimeUnit.SECONDS);
+            assertTrue(client.startsWith("aiostreams-loop") && client.endsWith(" ping"), client);
+        } finally {
+            connection.getWriter().close();
+            server.close();
+            server.waitClosed().get(WAIT, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void loopbackEchoWithAJavaHandler() throws Exception {
         FutureServer server = FutureStreams.startServer("127.0.0.1", 0, FutureStreamsTest::echo).get(WAIT, TimeUnit.SECONDS);
         FutureConnection connection = FutureStreams.openConnection("127.0.0.1", port(server)).get(WAIT, TimeUnit.SECONDS);

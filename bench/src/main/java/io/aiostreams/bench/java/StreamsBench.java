@@ -16,11 +16,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
-/** The benchmark workloads on aiostreams' Java API (the Java twin of the Kotlin {@code bench.StreamsBench}). */
+/**
+ * The benchmark workloads on aiostreams' Java API (the Java twin of the Kotlin {@code bench.StreamsBench}). As the
+ * Kotlin harness runs its handlers and its client on the event loop, this one has its callbacks run there: the
+ * options' executor is {@code Runnable::run}, so a future that completes after a wait runs its callbacks on the loop,
+ * with no hop to another thread (callbacks that never block, as in Netty). The W3 and W5 clients are chains of
+ * callbacks, as the Kotlin client is a coroutine on the loop.
+ */
 public final class StreamsBench {
     private static final String PEER = "aiostreams-java";
+
+    /** Callbacks run where the future completes: on the event loop after a wait. */
+    private static final Executor LOOP = Runnable::run;
+
+    private static final StreamOptions OPTIONS = new StreamOptions().executor(LOOP);
     private static final byte[] NEWLINE = {'\n'};
     private static final CompletableFuture<Boolean> STOP = CompletableFuture.completedFuture(false);
 
@@ -50,7 +62,7 @@ public final class StreamsBench {
             case "W3", "W5" -> servePingPong(reader, writer);
             case "W4" -> serveChurn(reader, writer);
             default -> throw new IllegalArgumentException("unknown workload: " + workload + " (W1 to W5)");
-        }, new StreamOptions().backlog(BenchSpec.BACKLOG)).join();
+        }, new StreamOptions().backlog(BenchSpec.BACKLOG).executor(LOOP)).join();
         server.serveForever().join();
     }
 
@@ -105,7 +117,7 @@ public final class StreamsBench {
     }
 
     private static FutureConnection connect(int port) {
-        return FutureStreams.openConnection(BenchSpec.HOST, port).join();
+        return FutureStreams.openConnection(BenchSpec.HOST, port, OPTIONS).join();
     }
 
     private static String bulk(int port, long size) {
@@ -143,17 +155,9 @@ public final class StreamsBench {
 
     private static String pingPong(int port, int n) {
         FutureConnection c = connect(port);
-        byte[] message = BenchSpec.message();
         long[] times = new long[n];
         long start = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            long t = System.nanoTime();
-            c.getWriter().write(message);
-            c.getWriter().drain().join();
-            byte[] reply = c.getReader().readExactly(message.length).join();
-            times[i] = System.nanoTime() - t;
-            BenchSpec.check(Arrays.equals(reply, message), "the echoed message differs");
-        }
+        pingPongAsync(c, n, times).join();
         double seconds = BenchSpec.secondsSince(start);
         c.getWriter().close();
         c.getWriter().waitClosed().join();
@@ -175,17 +179,23 @@ public final class StreamsBench {
         return BenchSpec.json(PEER, "W4", "conns/s", n / seconds, Map.of("connections", n, "seconds", seconds));
     }
 
-    private static CompletableFuture<Void> pingPongAsync(FutureConnection c, int n) {
+    /** {@code n} round trips as a chain of callbacks; each one's time goes into {@code times} when it is given. */
+    private static CompletableFuture<Void> pingPongAsync(FutureConnection c, int n, long[] times) {
         byte[] message = BenchSpec.message();
-        int[] left = {n};
+        int[] done = {0};
         return loop(() -> {
-            if (left[0]-- == 0) {
+            if (done[0] == n) {
                 return STOP;
             }
+            long t = System.nanoTime();
             c.getWriter().write(message);
             return c.getWriter().drain()
                     .thenCompose(ignored -> c.getReader().readExactly(message.length))
                     .thenApply(reply -> {
+                        if (times != null) {
+                            times[done[0]] = System.nanoTime() - t;
+                        }
+                        done[0]++;
                         BenchSpec.check(Arrays.equals(reply, message), "the echoed message differs");
                         return true;
                     });
@@ -196,11 +206,11 @@ public final class StreamsBench {
         long start = System.nanoTime();
         List<CompletableFuture<FutureConnection>> opening = new ArrayList<>();
         for (int i = 0; i < conns; i++) {
-            opening.add(FutureStreams.openConnection(BenchSpec.HOST, port));
+            opening.add(FutureStreams.openConnection(BenchSpec.HOST, port, OPTIONS));
         }
         List<FutureConnection> connections = opening.stream().map(CompletableFuture::join).toList();
         CompletableFuture.allOf(connections.stream()
-                .map(c -> pingPongAsync(c, BenchSpec.FANIN_ROUND_TRIPS))
+                .map(c -> pingPongAsync(c, BenchSpec.FANIN_ROUND_TRIPS, null))
                 .toArray(CompletableFuture[]::new)).join();
         connections.forEach(c -> c.getWriter().close());
         CompletableFuture.allOf(connections.stream()
