@@ -25,7 +25,7 @@ internal object Connector {
         options: ConnectOptions,
     ): Wire {
         require(port in 0..65535) { "connect(): port must be 0-65535." }
-        val resolved = withContext(Dispatchers.IO) { InetAddress.getAllByName(host) }.toList()
+        val resolved = HostNames.resolve(host).toList()
         return tcp(resolved, port, options, host)
     }
 

@@ -293,12 +293,7 @@ internal class DatagramEngine(
             if (!address.isUnresolved) {
                 address
             } else {
-                InetSocketAddress(
-                    withContext(Dispatchers.IO) {
-                        InetAddress.getByName(address.hostString)
-                    },
-                    address.port,
-                )
+                InetSocketAddress(HostNames.resolve(address.hostString)[0], address.port)
             }
     }
 }

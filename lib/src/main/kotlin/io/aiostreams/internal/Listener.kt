@@ -63,7 +63,7 @@ internal object Listener {
                 else -> listOf("0.0.0.0")
             }
         }
-        val resolved = withContext(Dispatchers.IO) { InetAddress.getAllByName(host) }
+        val resolved = HostNames.resolve(host)
         val ofFamily = resolved.filter { family == null || Connector.familyOf(it) == family }
         if (ofFamily.isEmpty()) throw java.net.UnknownHostException("$host: no address of family $family")
         return ofFamily.map { it.hostAddress }
