@@ -6,7 +6,7 @@
     python3 bench/run.py --soak 30  # the soak: 30 minutes of mixed load and faults, then a verdict on growth
 
 Peers: aiostreams (this library), netty (Netty 4.2, epoll), ktor (raw ktor-network channels; W1-W5) and cpython
-(asyncio streams), and nio: the JVM's floor on W1 and W3 (a bare NIO selector loop, no library), which bounds what
+(asyncio streams), and nio: the JVM's floor on W1, W2 and W3 (a bare NIO selector loop, no library), which bounds what
 any JVM library can reach here. W6 and W7 run over TLS 1.3 with a CA and server certificate the runner makes with
 `openssl`; W7's client is `openssl s_time` for every peer. Each run also records the server's CPU seconds. Each
 peer's server and client are separate processes on 127.0.0.1; JVM peers get a warm-up run against a fresh server first; every
@@ -38,7 +38,7 @@ JVM_PEERS = {"aiostreams", "netty", "ktor", "aiostreams-java", "aiostreams-block
 TLS_WORKLOADS = {"W6", "W7"}
 # The JVM's floor (a bare NIO selector loop, no library) implements only the workloads whose targets it bounds.
 # ktor-network-tls has no server, and the Java twins of the harness stop at W5.
-PEER_WORKLOADS = {"nio": {"W1", "W3"}, "ktor": {"W1", "W2", "W3", "W4", "W5"},
+PEER_WORKLOADS = {"nio": {"W1", "W2", "W3"}, "ktor": {"W1", "W2", "W3", "W4", "W5"},
                   "aiostreams-java": {"W1", "W2", "W3", "W4", "W5"}, "aiostreams-blocking": {"W1", "W2", "W3", "W4", "W5"}}
 NAMES = {"W1": "bulk", "W2": "lines", "W3": "pingpong", "W4": "churn", "W5": "fanin", "W6": "tls-bulk",
          "W7": "tls-handshakes"}

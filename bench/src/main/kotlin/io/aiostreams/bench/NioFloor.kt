@@ -10,9 +10,10 @@ import java.nio.channels.ServerSocketChannel
 import java.nio.channels.SocketChannel
 
 /**
- * The JVM's floor for W1 and W3: no library, no coroutines, one thread per process running a bare NIO selector
+ * The JVM's floor for W1, W2 and W3: no library, no coroutines, one thread per process running a bare NIO selector
  * loop, and only the copies every streams API must make (each read lands in a new heap array, as `read(n)` returns
- * one; each write leaves from a heap array). What it reaches bounds what any JVM event-loop library can reach on the
+ * one; each line of W2 is copied into an array of its own, as `readLine()` returns one; each write leaves from a heap
+ * array). What it reaches bounds what any JVM event-loop library can reach on the
  * same machine, so the runner shows it beside the peers (`--peers ...,nio`). It is a reference, not a peer to
  * imitate: it frames nothing, buffers nothing and handles one workload shape each.
  */
@@ -20,7 +21,7 @@ object NioFloor {
     private const val PEER = "nio"
 
     private fun supported(workload: String) {
-        require(workload == "W1" || workload == "W3") { "the nio floor implements W1 and W3 only, not $workload" }
+        require(workload in setOf("W1", "W2", "W3")) { "the nio floor implements W1, W2 and W3 only, not $workload" }
     }
 
     @JvmStatic
@@ -35,6 +36,7 @@ object NioFloor {
         listener.configureBlocking(false)
         listener.register(selector, SelectionKey.OP_ACCEPT)
         val buffer = ByteBuffer.allocateDirect(BenchSpec.CHUNK)
+        val lineInput = ByteBuffer.allocate(BenchSpec.CHUNK)
         while (true) {
             selector.select()
             val keys = selector.selectedKeys().iterator()
@@ -45,9 +47,9 @@ object NioFloor {
                     val channel = listener.accept() ?: continue
                     channel.configureBlocking(false)
                     channel.setOption(StandardSocketOptions.TCP_NODELAY, true)
-                    channel.register(selector, SelectionKey.OP_READ, LongArray(1))
+                    channel.register(selector, SelectionKey.OP_READ, if (workload == "W2") Lines() else LongArray(1))
                 } else if (key.isReadable) {
-                    serve(workload, key, buffer)
+                    if (workload == "W2") serveLines(key, lineInput) else serve(workload, key, buffer)
                 }
             }
         }
@@ -82,6 +84,50 @@ object NioFloor {
         }
     }
 
+    /** A W2 connection: lines counted so far, and the start of a line that the last read cut. */
+    private class Lines {
+        var count = 0L
+        var carry = ByteArray(256)
+        var carried = 0
+    }
+
+    /** W2: every complete line into an array of its own (what `readLine()` returns), counted; the count at EOF. */
+    private fun serveLines(
+        key: SelectionKey,
+        input: ByteBuffer,
+    ) {
+        val channel = key.channel() as SocketChannel
+        val lines = key.attachment() as Lines
+        try {
+            input.clear()
+            val n = channel.read(input)
+            if (n < 0) {
+                writeAll(channel, ByteBuffer.wrap("${lines.count}\n".toByteArray()))
+                key.cancel()
+                channel.close()
+                return
+            }
+            val bytes = input.array()
+            var start = 0
+            for (i in 0 until n) {
+                if (bytes[i] != '\n'.code.toByte()) continue
+                val line = ByteArray(lines.carried + i + 1 - start)
+                System.arraycopy(lines.carry, 0, line, 0, lines.carried)
+                System.arraycopy(bytes, start, line, lines.carried, i + 1 - start)
+                lines.carried = 0
+                lines.count++
+                start = i + 1
+            }
+            val rest = n - start
+            if (lines.carried + rest > lines.carry.size) lines.carry = lines.carry.copyOf(2 * (lines.carried + rest))
+            System.arraycopy(bytes, start, lines.carry, lines.carried, rest)
+            lines.carried += rest
+        } catch (e: IOException) {
+            key.cancel()
+            channel.close()
+        }
+    }
+
     /** Writes all of [data], waiting for the socket to drain where it is full (small replies: it rarely is). */
     private fun writeAll(
         channel: SocketChannel,
@@ -105,12 +151,10 @@ object NioFloor {
         channel.configureBlocking(false)
         val key = channel.register(selector, 0)
         try {
-            return if (workload ==
-                "W1"
-            ) {
-                bulk(channel, selector, key, amount)
-            } else {
-                pingPong(channel, selector, key, amount.toInt())
+            return when (workload) {
+                "W1" -> bulk(channel, selector, key, amount)
+                "W2" -> lines(channel, selector, key, amount.toInt())
+                else -> pingPong(channel, selector, key, amount.toInt())
             }
         } finally {
             channel.close()
@@ -156,6 +200,38 @@ object NioFloor {
         val counted = reply.getLong(0)
         BenchSpec.check(counted == size, "server counted $counted bytes, sent $size")
         return BenchSpec.bulkJson(PEER, size, seconds)
+    }
+
+    private fun lines(
+        channel: SocketChannel,
+        selector: Selector,
+        key: SelectionKey,
+        n: Int,
+    ): String {
+        val batch = BenchSpec.lines(BenchSpec.LINES_PER_WRITE)
+        val start = System.nanoTime()
+        var left = n
+        while (left > 0) {
+            val out = ByteBuffer.wrap(if (left >= BenchSpec.LINES_PER_WRITE) batch else BenchSpec.lines(left))
+            left -= BenchSpec.LINES_PER_WRITE
+            while (out.hasRemaining()) {
+                if (channel.write(out) == 0) await(selector, key, SelectionKey.OP_WRITE)
+            }
+        }
+        channel.shutdownOutput()
+        val reply = StringBuilder()
+        val input = ByteBuffer.allocate(64)
+        while (!reply.endsWith("\n")) {
+            input.clear()
+            val r = channel.read(input)
+            BenchSpec.check(r >= 0, "the server closed before its count")
+            if (r == 0) await(selector, key, SelectionKey.OP_READ)
+            for (i in 0 until r) reply.append(input.get(i).toInt().toChar())
+        }
+        val seconds = BenchSpec.secondsSince(start)
+        val counted = reply.trim().toString().toLong()
+        BenchSpec.check(counted == n.toLong(), "server counted $counted lines, sent $n")
+        return BenchSpec.json(PEER, "W2", "lines/s", n / seconds, mapOf("lines" to n, "seconds" to seconds))
     }
 
     private fun pingPong(

@@ -92,7 +92,7 @@ private val harnesses =
             "nio",
             inProcess(io.aiostreams.bench.NioFloor::server),
             io.aiostreams.bench.NioFloor::client,
-            workloads = listOf("W1", "W3"),
+            workloads = listOf("W1", "W2", "W3"),
         ),
         Harness(
             "cpython",
@@ -212,9 +212,9 @@ class BenchHarnessSpec :
         test("theNioFloorRefusesTheWorkloadsItDoesNotImplement") {
             val error =
                 shouldThrow<IllegalArgumentException> {
-                    io.aiostreams.bench.NioFloor.client("W2", freePort(), 10)
+                    io.aiostreams.bench.NioFloor.client("W4", freePort(), 10)
                 }
-            error.message shouldBe "the nio floor implements W1 and W3 only, not W2"
+            error.message shouldBe "the nio floor implements W1, W2 and W3 only, not W4"
         }
 
         test("defaultSizesAreTheWorkloadFilesDefaults") {
