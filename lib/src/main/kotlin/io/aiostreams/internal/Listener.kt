@@ -29,9 +29,6 @@ internal object Listener {
     /** How long accepting pauses when the process is out of descriptors or memory, or `accept()` fails oddly. */
     val ACCEPT_RETRY_DELAY = 1.seconds
 
-    /** Accepts taken in one go before other work on the loop gets a turn (CPython takes up to `backlog`). */
-    private const val ACCEPT_BATCH = 64
-
     /** Binds [host]:[port]: every interface for `null` / `""` (one dual-stack socket), else each address of [host]. */
     suspend fun tcp(
         host: String?,
@@ -161,18 +158,25 @@ internal object Listener {
     /** Accepts connections on [listener] and hands each to [accepted], until the listener closes or this is cancelled. */
     suspend fun accept(
         listener: LoopChannel<ServerSocketChannel>,
+        batch: Int,
         accepted: (SocketChannel) -> Unit,
     ) {
         try {
-            acceptLoop(listener, accepted)
+            acceptLoop(listener, batch, accepted)
         } catch (e: IOException) {
             // A listener closed while waiting: the server's close(), the end of accepting.
             if (listener.channel.isOpen) log.error("accepting on {} stopped", address(listener), e)
         }
     }
 
+    /**
+     * Accepts until the listener has nothing waiting, giving other work on the loop a turn after every [batch]
+     * connections: CPython takes up to `backlog` per readiness, and so does this with the server's backlog, so that
+     * a burst of connects is taken before the kernel's accept queue (as long as the backlog) overflows.
+     */
     private suspend fun acceptLoop(
         listener: LoopChannel<ServerSocketChannel>,
+        batch: Int,
         accepted: (SocketChannel) -> Unit,
     ) {
         var taken = 0
@@ -190,7 +194,7 @@ internal object Listener {
                 continue
             }
             accepted(channel)
-            if (++taken % ACCEPT_BATCH == 0) yield()
+            if (++taken % batch == 0) yield()
         }
     }
 

@@ -82,7 +82,8 @@ internal class ServerCore(
             if (serving || closed) return
             serving = true
         }
-        for (listener in listeners) acceptScope.launch { Listener.accept(listener, ::accepted) }
+        val batch = options.backlog.coerceIn(1, MAX_ACCEPT_BATCH)
+        for (listener in listeners) acceptScope.launch { Listener.accept(listener, batch, ::accepted) }
     }
 
     private fun accepted(channel: SocketChannel) {
@@ -258,5 +259,8 @@ internal class ServerCore(
 
     private companion object {
         private val log = Loggers.server
+
+        /** The most connections accepted in one go: Linux's default cap on a backlog (`somaxconn`). */
+        private const val MAX_ACCEPT_BATCH = 4096
     }
 }
