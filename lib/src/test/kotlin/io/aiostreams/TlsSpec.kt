@@ -62,6 +62,39 @@ class TlsSpec :
             withTimeout(10_000) { server.waitClosed() }
         }
 
+        test("megabytesOverTlsArriveIntactBothWaysWhileTheSocketsFill") {
+            // The server reads nothing until the client has written everything: the sockets fill, records wait in the
+            // wire, and every byte must still arrive once, in order, both ways.
+            val size = 6 * 1024 * 1024 + 123
+            val data = ByteArray(size) { (it * 31 + (it shr 13)).toByte() }
+            val written = CompletableDeferred<Unit>()
+            val server =
+                startServer(
+                    "127.0.0.1",
+                    0,
+                    ssl = SslContexts.serverContext(TestPki.serverCert, TestPki.serverKey),
+                ) { reader, writer ->
+                    written.await()
+                    val received = reader.readExactly(size)
+                    writer.write(received)
+                    writer.drain()
+                }
+            val (reader, writer) = openConnection("localhost", server.port, ssl = trusting())
+            withTimeout(60_000) {
+                for (offset in 0 until size step 100_000) {
+                    writer.write(data.copyOfRange(offset, minOf(size, offset + 100_000)))
+                }
+                (writer.getWriteBufferSize() > 0) shouldBe true
+                written.complete(Unit)
+                writer.drain()
+                reader.readExactly(size).contentEquals(data) shouldBe true
+            }
+            writer.close()
+            withTimeout(10_000) { writer.waitClosed() }
+            server.close()
+            withTimeout(10_000) { server.waitClosed() }
+        }
+
         test("anUntrustedChainIsRejected") {
             val server = tlsEchoServer(SslContexts.serverContext(TestPki.otherServerCert, TestPki.otherServerKey))
             shouldThrow<SSLHandshakeException> { openConnection("localhost", server.port, ssl = trusting()) }

@@ -112,6 +112,10 @@ internal class SocketWire(
         return channel.write(out)
     }
 
+    override fun trySend(data: ByteBuffer) {
+        channel.write(data)
+    }
+
     @OptIn(UnsafeIoApi::class)
     override suspend fun send(piece: Buffer) {
         while (piece.size > 0) {

@@ -50,7 +50,6 @@ internal class TlsWire(
     private val netQueue = Buffer().apply { write(early) }
     private var netIn: ByteBuffer = ByteBuffer.allocate(engine.session.packetBufferSize)
     private var appIn: ByteBuffer = ByteBuffer.allocate(engine.session.applicationBufferSize)
-    private var netOut: ByteBuffer = ByteBuffer.allocate(engine.session.packetBufferSize)
     private val plainOut: ByteBuffer = ByteBuffer.allocate(PLAIN_CHUNK)
     private val staging = Buffer()
     private val outgoing = Buffer()
@@ -232,24 +231,43 @@ internal class TlsWire(
         }
     }
 
-    /** Wraps all of [source] into [outgoing], a record at a time; at least one `wrap`, for handshake messages. */
+    /**
+     * Wraps all of [source] a record at a time (at least one `wrap`, for handshake messages), several records into the
+     * thread's [records] buffer, and sends them as it fills: straight to the socket when nothing waits in [outgoing]
+     * and the socket takes them, into [outgoing] otherwise. The thread's buffer is emptied before anything suspends.
+     */
     private suspend fun wrapAll(source: ByteBuffer) {
         do {
-            netOut.clear()
-            val result = engine.wrap(source, netOut)
-            if (result.status == Status.BUFFER_OVERFLOW) {
-                netOut = ByteBuffer.allocate(maxOf(engine.session.packetBufferSize, netOut.capacity() * 2))
-                continue
+            val packet = engine.session.packetBufferSize
+            val out = records.get().takeIf { it.capacity() >= packet } ?: ByteBuffer.allocate(packet)
+            out.clear()
+            var needsTasks = false
+            while (true) {
+                val result = engine.wrap(source, out)
+                if (result.status == Status.BUFFER_OVERFLOW) {
+                    check(out.position() > 0) { "a TLS record larger than its packet buffer" }
+                    break
+                }
+                if (result.status == Status.CLOSED && source.hasRemaining()) {
+                    throw SSLException("the TLS connection is closed")
+                }
+                if (result.handshakeStatus == HandshakeStatus.NEED_TASK) {
+                    needsTasks = true
+                    break
+                }
+                if (!source.hasRemaining() || out.remaining() < packet) break
             }
-            netOut.flip()
-            outgoing.transferFrom(netOut)
-            if (result.handshakeStatus == HandshakeStatus.NEED_TASK) runTasks()
-            if (result.status == Status.CLOSED &&
-                source.hasRemaining()
-            ) {
-                throw SSLException("the TLS connection is closed")
-            }
+            spill(out)
+            if (needsTasks) runTasks()
         } while (source.hasRemaining())
+    }
+
+    /** Sends the records in [out] without waiting where the socket takes them, and queues the rest in [outgoing]. */
+    private fun spill(out: ByteBuffer) {
+        out.flip()
+        if (out.hasRemaining() && outgoing.size == 0L) inner.trySend(out)
+        if (out.hasRemaining()) outgoing.transferFrom(out)
+        out.clear()
     }
 
     private suspend fun flushOutgoing() {
@@ -326,6 +344,11 @@ internal class TlsWire(
     companion object {
         private val EMPTY: ByteBuffer = ByteBuffer.allocate(0)
         private const val PLAIN_CHUNK = 16 * 1024
+
+        /** Where records are wrapped before they go: four full records, one buffer per thread, never per connection. */
+        private val records: ThreadLocal<ByteBuffer> = ThreadLocal.withInitial {
+            ByteBuffer.allocate(4 * (PLAIN_CHUNK + 1024))
+        }
         private val ALERT_TIMEOUT = 1.seconds
 
         /** Where delegated tasks run: two threads of the default pool at most, never the loop. */

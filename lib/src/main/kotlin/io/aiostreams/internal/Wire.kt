@@ -3,6 +3,7 @@ package io.aiostreams.internal
 import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.withContext
 import kotlinx.io.Buffer
+import java.nio.ByteBuffer
 import kotlin.coroutines.CoroutineContext
 
 /**
@@ -67,6 +68,12 @@ internal interface Wire {
         data: ByteArray,
         offset: Int,
     ): Int = 0
+
+    /**
+     * Sends what the wire takes of [data] (from its position, which moves past what was sent) without waiting. Only
+     * a socket takes anything here.
+     */
+    fun trySend(data: ByteBuffer) {}
 
     /** Sends all of [piece], suspending while the wire cannot take more. */
     suspend fun send(piece: Buffer)
