@@ -1,8 +1,6 @@
 package io.aiostreams.internal
 
 import io.ktor.network.selector.SelectInterest
-import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.withContext
 import java.net.Inet6Address
 import java.net.InetAddress
 import java.net.InetSocketAddress

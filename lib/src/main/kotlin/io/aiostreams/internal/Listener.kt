@@ -1,9 +1,7 @@
 package io.aiostreams.internal
 
 import io.ktor.network.selector.SelectInterest
-import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.delay
-import kotlinx.coroutines.withContext
 import kotlinx.coroutines.yield
 import java.io.IOException
 import java.net.BindException
