@@ -116,14 +116,11 @@ internal class SocketWire(
         channel.write(data)
     }
 
-    @OptIn(UnsafeIoApi::class)
+    /** What waits in [piece] leaves in one gathering write per readiness, not a write per segment. */
     override suspend fun send(piece: Buffer) {
         while (piece.size > 0) {
-            val n =
-                UnsafeBufferOperations.readFromHead(piece) { bytes, start, end ->
-                    channel.write(ByteBuffer.wrap(bytes, start, end - start))
-                }
-            if (n == 0) socket.await(SelectInterest.WRITE)
+            val n = SegmentViews.read(piece) { views, count -> channel.write(views, 0, count) }
+            if (n == 0L) socket.await(SelectInterest.WRITE)
         }
     }
 

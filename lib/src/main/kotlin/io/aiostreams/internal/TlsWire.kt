@@ -50,7 +50,6 @@ internal class TlsWire(
     private val netQueue = Buffer().apply { write(early) }
     private var netIn: ByteBuffer = ByteBuffer.allocate(engine.session.packetBufferSize)
     private var appIn: ByteBuffer = ByteBuffer.allocate(engine.session.applicationBufferSize)
-    private val plainOut: ByteBuffer = ByteBuffer.allocate(PLAIN_CHUNK)
     private val staging = Buffer()
     private val outgoing = Buffer()
 
@@ -69,7 +68,11 @@ internal class TlsWire(
 
     override val loop: Loop get() = inner.loop
 
-    override val writeContext: CoroutineContext get() = inner.writeContext
+    /**
+     * The loop, as CPython's and Netty's TLS encrypt on theirs: every write goes through the write pump here (the
+     * engine wraps only there), and a pump on another thread would cost two thread hops per write and drain.
+     */
+    override val writeContext: CoroutineContext get() = loop.dispatcher
 
     /**
      * Runs the handshake within [timeout]. **A timeout throws CPython's `SocketTimeoutException`; any failure leaves
@@ -82,7 +85,7 @@ internal class TlsWire(
                 engine.beginHandshake()
                 while (true) {
                     when (engine.handshakeStatus) {
-                        HandshakeStatus.NEED_WRAP -> sendRecords(EMPTY)
+                        HandshakeStatus.NEED_WRAP -> sendRecords()
                         HandshakeStatus.NEED_UNWRAP, HandshakeStatus.NEED_UNWRAP_AGAIN -> handshakeUnwrap()
                         HandshakeStatus.NEED_TASK -> runTasks()
                         else -> break
@@ -107,7 +110,7 @@ internal class TlsWire(
             try {
                 sendLock.withLock {
                     engine.closeOutbound()
-                    repeat(4) { if (!engine.isOutboundDone) wrapAll(EMPTY) }
+                    repeat(4) { if (!engine.isOutboundDone) wrapAll() }
                     flushOutgoing()
                 }
             } catch (e: IOException) {
@@ -154,7 +157,7 @@ internal class TlsWire(
         while (true) {
             val result = unwrap()
             when (engine.handshakeStatus) {
-                HandshakeStatus.NEED_WRAP -> sendRecords(EMPTY)
+                HandshakeStatus.NEED_WRAP -> sendRecords()
                 HandshakeStatus.NEED_TASK -> runTasks()
                 else -> Unit
             }
@@ -211,55 +214,69 @@ internal class TlsWire(
         return true
     }
 
+    /**
+     * Wraps [piece] straight from its segments (the engine gathers a record's plaintext from several), a few records
+     * per write, and sends them.
+     */
     override suspend fun send(piece: Buffer) {
         sendLock.withLock {
             while (piece.size > 0) {
-                plainOut.clear()
-                piece.readAtMostTo(plainOut)
-                plainOut.flip()
-                wrapAll(plainOut)
+                var needsTasks = false
+                SegmentViews.read(piece) { views, count ->
+                    val before = SegmentViews.remaining(views, count)
+                    do {
+                        needsTasks = wrapSome(views, count)
+                    } while (!needsTasks && SegmentViews.remaining(views, count) > 0)
+                    before - SegmentViews.remaining(views, count)
+                }
+                if (needsTasks) runTasks()
             }
             flushOutgoing()
         }
     }
 
-    /** Wraps [source] (or a handshake or closing message, for [EMPTY]) and sends the records. */
-    private suspend fun sendRecords(source: ByteBuffer) {
+    /** Wraps and sends a handshake or closing message. */
+    private suspend fun sendRecords() {
         sendLock.withLock {
-            wrapAll(source)
+            wrapAll()
             flushOutgoing()
         }
+    }
+
+    /** Wraps a handshake or closing message (one `wrap` at least) and sends the records. */
+    private suspend fun wrapAll() {
+        if (wrapSome(NO_DATA, 0)) runTasks()
     }
 
     /**
-     * Wraps all of [source] a record at a time (at least one `wrap`, for handshake messages), several records into the
-     * thread's [records] buffer, and sends them as it fills: straight to the socket when nothing waits in [outgoing]
-     * and the socket takes them, into [outgoing] otherwise. The thread's buffer is emptied before anything suspends.
+     * Wraps from the first [count] of [sources] a record at a time, several records into the thread's [records]
+     * buffer, until it is full or they are empty, and [spill]s them: the thread's buffer is empty again on return.
+     * True when the engine needs its delegated tasks run before it goes on.
      */
-    private suspend fun wrapAll(source: ByteBuffer) {
-        do {
-            val packet = engine.session.packetBufferSize
-            val out = records.get().takeIf { it.capacity() >= packet } ?: ByteBuffer.allocate(packet)
-            out.clear()
-            var needsTasks = false
-            while (true) {
-                val result = engine.wrap(source, out)
-                if (result.status == Status.BUFFER_OVERFLOW) {
-                    check(out.position() > 0) { "a TLS record larger than its packet buffer" }
-                    break
-                }
-                if (result.status == Status.CLOSED && source.hasRemaining()) {
-                    throw SSLException("the TLS connection is closed")
-                }
-                if (result.handshakeStatus == HandshakeStatus.NEED_TASK) {
-                    needsTasks = true
-                    break
-                }
-                if (!source.hasRemaining() || out.remaining() < packet) break
+    private fun wrapSome(
+        sources: Array<ByteBuffer?>,
+        count: Int,
+    ): Boolean {
+        val packet = engine.session.packetBufferSize
+        val out = records.get().takeIf { it.capacity() >= packet } ?: ByteBuffer.allocate(packet)
+        out.clear()
+        var needsTasks = false
+        while (true) {
+            val result = engine.wrap(sources, 0, count, out)
+            if (result.status == Status.BUFFER_OVERFLOW) {
+                check(out.position() > 0) { "a TLS record larger than its packet buffer" }
+                break
             }
-            spill(out)
-            if (needsTasks) runTasks()
-        } while (source.hasRemaining())
+            val left = SegmentViews.remaining(sources, count)
+            if (result.status == Status.CLOSED && left > 0) throw SSLException("the TLS connection is closed")
+            if (result.handshakeStatus == HandshakeStatus.NEED_TASK) {
+                needsTasks = true
+                break
+            }
+            if (left == 0L || out.remaining() < packet) break
+        }
+        spill(out)
+        return needsTasks
     }
 
     /** Sends the records in [out] without waiting where the socket takes them, and queues the rest in [outgoing]. */
@@ -289,7 +306,7 @@ internal class TlsWire(
                 try {
                     sendLock.withLock {
                         engine.closeOutbound()
-                        while (!engine.isOutboundDone) wrapAll(EMPTY)
+                        while (!engine.isOutboundDone) wrapAll()
                         flushOutgoing()
                     }
                     awaitPeerClose()
@@ -342,7 +359,7 @@ internal class TlsWire(
     }
 
     companion object {
-        private val EMPTY: ByteBuffer = ByteBuffer.allocate(0)
+        private val NO_DATA: Array<ByteBuffer?> = arrayOfNulls(0)
         private const val PLAIN_CHUNK = 16 * 1024
 
         /** Where records are wrapped before they go: four full records, one buffer per thread, never per connection. */
