@@ -375,21 +375,38 @@ public final class NettyBench {
         return BenchSpec.json(PEER, "W2", "lines/s", n / seconds, Map.of("lines", n, "seconds", seconds));
     }
 
-    /** W3 and W5: {@code rounds} round trips driven from the handler, timing each. */
+    /**
+     * W3 and W5: {@code rounds} round trips driven from the handler, timing each; from the connection's start, or
+     * (W5, as every peer's client does) from {@link #start()}, once all connections are open.
+     */
     private static final class PingPong extends SimpleChannelInboundHandler<ByteBuf> {
         private final byte[] message = BenchSpec.message();
         private final long[] times;
+        private final boolean onActive;
+        private ChannelHandlerContext context;
         private int done;
         private long sent;
         final CompletableFuture<long[]> finished = new CompletableFuture<>();
 
-        PingPong(int rounds) {
+        PingPong(int rounds, boolean onActive) {
             times = new long[rounds];
+            this.onActive = onActive;
         }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            send(ctx);
+            context = ctx;
+            if (onActive) {
+                send(ctx);
+            }
+        }
+
+        /**
+         * Starts the round trips on {@code channel}'s event loop (for a handler made with {@code onActive} false): a
+         * task queued there after the connect completed runs after {@code channelActive}.
+         */
+        void start(Channel channel) {
+            channel.eventLoop().execute(() -> send(context));
         }
 
         private void send(ChannelHandlerContext ctx) {
@@ -443,7 +460,7 @@ public final class NettyBench {
     }
 
     private static String pingPong(EventLoopGroup group, int port, int n) throws Exception {
-        PingPong handler = new PingPong(n);
+        PingPong handler = new PingPong(n, true);
         long start = System.nanoTime();
         Channel channel = connectPingPong(group, port, handler);
         long[] times = handler.finished.get(600, TimeUnit.SECONDS);
@@ -487,7 +504,7 @@ public final class NettyBench {
         List<PingPong> handlers = new ArrayList<>();
         List<io.netty.channel.ChannelFuture> connecting = new ArrayList<>();
         for (int i = 0; i < conns; i++) {
-            PingPong handler = new PingPong(BenchSpec.FANIN_ROUND_TRIPS);
+            PingPong handler = new PingPong(BenchSpec.FANIN_ROUND_TRIPS, false);
             handlers.add(handler);
             connecting.add(bootstrap(group, new ChannelInitializer<>() {
                 @Override
@@ -499,6 +516,10 @@ public final class NettyBench {
         List<Channel> channels = new ArrayList<>();
         for (io.netty.channel.ChannelFuture f : connecting) {
             channels.add(f.sync().channel());
+        }
+        // All connections are open before the round trips start, as in every peer's client (asyncio.gather twice).
+        for (int i = 0; i < conns; i++) {
+            handlers.get(i).start(channels.get(i));
         }
         for (PingPong handler : handlers) {
             handler.finished.get(600, TimeUnit.SECONDS);
