@@ -57,11 +57,8 @@ internal class Loop private constructor(
     /** The selector every socket registered with this loop shares. */
     val selector: SelectorManager = LoopSelector()
 
-    private val thread: Thread =
-        Thread(::loop, name).apply {
-            isDaemon = true
-            start()
-        }
+    /** Started once the loop is fully built (the last thing its constructor does): its first turn uses every field. */
+    private val thread: Thread = Thread(::loop, name).apply { isDaemon = true }
 
     /**
      * Completes once the loop has selected after this call: channels closed and cancelled before it have then really
@@ -101,7 +98,8 @@ internal class Loop private constructor(
                 turn()
             } catch (e: Throwable) {
                 // A task's own failure; coroutines report theirs themselves. The loop must outlive it.
-                thread.uncaughtExceptionHandler?.uncaughtException(thread, e)
+                val self = Thread.currentThread()
+                self.uncaughtExceptionHandler?.uncaughtException(self, e)
             }
         }
     }
@@ -249,6 +247,10 @@ internal class Loop private constructor(
     }
 
     override fun toString(): String = thread.name
+
+    init {
+        thread.start()
+    }
 
     companion object {
         /** The longest an idle loop blocks in `select` before it goes round once more. */
