@@ -38,6 +38,9 @@ internal class ReadPump(
 
     val isPaused: Boolean get() = paused
 
+    /** True when [cancel], called on the loop, stops reading before it returns: a socket read by callback. */
+    val stopsAtOnce: Boolean get() = callbacks != null
+
     /** Starts reading [wire]; with [CoroutineStart.LAZY], only at [start]. */
     fun launch(
         wire: Wire,

@@ -130,6 +130,10 @@ internal class SocketWire(
 
     override suspend fun close() = socket.close()
 
+    override val closesAtOnce: Boolean get() = true
+
+    override fun closeAtOnce() = socket.close()
+
     override suspend fun abort() = socket.close()
 
     companion object {

@@ -13,6 +13,7 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import java.io.IOException
 import java.net.SocketTimeoutException
+import kotlin.coroutines.EmptyCoroutineContext
 
 /**
  * One connection over one [Wire] (CPython's selector transport plus `StreamReaderProtocol`): a [ReadPump] that moves
@@ -197,9 +198,23 @@ internal class StreamTransport(
                 if (lost || upgrading || writePump != null || !(started || closing)) return
                 val context =
                     when {
-                        buffer.hasPending || eofRequested -> wire.writeContext
-                        closing -> loop.dispatcher
-                        else -> return
+                        buffer.hasPending || eofRequested -> {
+                            wire.writeContext
+                        }
+
+                        closing && wire.closesAtOnce && reading.stopsAtOnce -> {
+                            writePump = CLOSED_AT_ONCE
+                            loop.dispatcher.dispatch(EmptyCoroutineContext, Runnable(::closeAtOnce))
+                            return
+                        }
+
+                        closing -> {
+                            loop.dispatcher
+                        }
+
+                        else -> {
+                            return
+                        }
                     }
                 val current = wire
                 scope.launch(context, CoroutineStart.LAZY) { pumpOut(current) }.also { writePump = it }
@@ -295,6 +310,19 @@ internal class StreamTransport(
         }
     }
 
+    /**
+     * A close with nothing left to send, of a socket read by callback: a plain task of the loop, with no coroutine,
+     * as CPython's `call_soon(_call_connection_lost)`. The loop stops reading at once, then the socket closes.
+     */
+    private fun closeAtOnce() {
+        reading.cancel()
+        wire.closeAtOnce()
+        if (markLost(null)) {
+            closed.complete(Unit)
+            scope.cancel(Stopped())
+        }
+    }
+
     /** CPython's `abort()`: drop what is buffered and free the socket at once. */
     fun abort() {
         synchronized(lock) {
@@ -318,15 +346,7 @@ internal class StreamTransport(
 
     /** The connection is gone: CPython's `connection_lost(exc)`. Runs once. */
     private suspend fun lose(error: Throwable?) {
-        val gate =
-            synchronized(lock) {
-                if (lost) return
-                lost = true
-                closing = true
-                buffer.clear()
-            }
-        sink.lost(error)
-        gate?.complete(error)
+        if (!markLost(error)) return
         if (error != null) {
             withContext(NonCancellable) { stopAndAbort() }
             closed.completeExceptionally(error)
@@ -334,6 +354,20 @@ internal class StreamTransport(
             closed.complete(Unit)
         }
         scope.cancel(Stopped())
+    }
+
+    /** Marks the connection lost and tells the sink and a waiting drain; false when it was lost already. */
+    private fun markLost(error: Throwable?): Boolean {
+        val gate =
+            synchronized(lock) {
+                if (lost) return false
+                lost = true
+                closing = true
+                buffer.clear()
+            }
+        sink.lost(error)
+        gate?.complete(error)
+        return true
     }
 
     /**
@@ -396,6 +430,9 @@ internal class StreamTransport(
         /** CPython's `LOG_THRESHOLD_FOR_CONNLOST_WRITES`. */
         private const val LOST_WRITES_BEFORE_WARNING = 5
         const val MAX_FEED: Long = 256 * 1024
+
+        /** [writePump] once a close ran as a task of the loop: no pump will run for the connection. */
+        private val CLOSED_AT_ONCE: Job = Job().apply { complete() }
         const val MAX_WRITE: Long = 256 * 1024
     }
 }

@@ -84,6 +84,12 @@ internal interface Wire {
     /** Everything was sent: ends the connection cleanly (over TLS, close_notify first) and frees the socket. */
     suspend fun close()
 
+    /** True when closing sends and waits for nothing (a plain socket), so that [closeAtOnce] can do it. */
+    val closesAtOnce: Boolean get() = false
+
+    /** [close] without suspending, for a wire that [closesAtOnce]. */
+    fun closeAtOnce(): Unit = throw UnsupportedOperationException("this wire closes only by close()")
+
     /** Frees the socket at once, sending nothing more. */
     suspend fun abort()
 }
