@@ -21,6 +21,11 @@ import kotlinx.coroutines.CoroutineDispatcher
  * `N - 1` more threads like it (`aiostreams-loop-2`, ...): each connection's reads and handler then run on its own
  * loop, not necessarily this one.
  *
+ * Servers take connections off their listening sockets on a thread of their own, `aiostreams-accept` (made when the
+ * first server listens, shared by all), as Netty's boss loop does, and hand each to its loop at once: a burst of
+ * connects is accepted while the loop serves, rather than overflowing the kernel's accept queue. Nothing of a
+ * connection, and no user code, runs there.
+ *
  * **Python:** `asyncio.get_running_loop()`, as far as running code on it goes; there is one loop per process, made on
  * first use, on a daemon thread named `aiostreams-loop`.
  */

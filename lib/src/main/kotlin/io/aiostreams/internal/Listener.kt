@@ -118,7 +118,7 @@ internal object Listener {
                     channel.setOption(StandardSocketOptions.SO_REUSEPORT, true)
                 }
                 channel.bind(InetSocketAddress(inet, port), options.backlog)
-                return LoopChannel.of(channel)
+                return LoopChannel.of(channel, Loop.accepting)
             } catch (e: Exception) {
                 runCatching { channel.close() }
                 if (e is IllegalArgumentException) throw e
@@ -133,7 +133,7 @@ internal object Listener {
     /** A listening channel a user hands in (CPython's `sock=`): it must be bound already. */
     fun adopt(sock: ServerSocketChannel): LoopChannel<ServerSocketChannel> {
         require(sock.localAddress != null) { "sock is not bound: $sock" }
-        return LoopChannel.of(sock)
+        return LoopChannel.of(sock, Loop.accepting)
     }
 
     /** Binds the Unix socket [path], removing a stale socket file first. */
@@ -150,7 +150,7 @@ internal object Listener {
             if (e is BindException) throw BindException("Address '$path' is already in use").apply { initCause(e) }
             throw e
         }
-        return LoopChannel.of(channel)
+        return LoopChannel.of(channel, Loop.accepting)
     }
 
     /** Accepts connections on [listener] and hands each to [accepted], until the listener closes or this is cancelled. */

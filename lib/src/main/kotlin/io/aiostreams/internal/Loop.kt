@@ -25,8 +25,8 @@ import kotlin.coroutines.resumeWithException
  * were ready when it began, then selects: without waiting when more tasks are ready, else until a socket is ready or
  * another thread dispatches work ([Selector.wakeup]).
  *
- * The process has one loop, [main], as asyncio has one per thread: every client, listener and datagram endpoint lives
- * there. A server started with `loops = N` spreads the connections it accepts over [main] and N - 1 more loops made
+ * The process has one loop, [main], as asyncio has one per thread: every client, server connection and datagram
+ * endpoint lives there, and servers accept on [accepting]. A server started with `loops = N` spreads the connections it accepts over [main] and N - 1 more loops made
  * on first use ([group]) and kept for the process's life: each connection lives on one loop, where its reads, its
  * handler and its callbacks run.
  *
@@ -260,6 +260,14 @@ internal class Loop private constructor(
 
         /** The process's loop: clients, listeners, datagram endpoints, and servers' connections by default. */
         val main: Loop = Loop("aiostreams-loop")
+
+        /**
+         * Where every server's listening sockets are watched and accepted from, as Netty's boss loop: a burst of
+         * connects is taken off the kernel's accept queue (no longer than `somaxconn`) while [main] serves, instead of
+         * overflowing it and leaving the peers to retry their SYN a second later. Each connection is handed to its
+         * loop at once; nothing of a connection runs here. Made when the first server listens.
+         */
+        val accepting: Loop by lazy { Loop("aiostreams-accept") }
 
         /** Loops beyond [main], made by [group] when first needed. */
         private val more = ArrayList<Loop>()

@@ -37,7 +37,7 @@ internal class ServerCore(
     }
 
     private val lock = Any()
-    private val acceptScope = CoroutineScope(SupervisorJob() + Loop.dispatcher)
+    private val acceptScope = CoroutineScope(SupervisorJob() + Loop.accepting.dispatcher)
     private val handlerScope = CoroutineScope(SupervisorJob() + Loop.dispatcher)
 
     /** The loops accepted connections are spread over, round robin; [Loop.main] alone by default. */
@@ -128,11 +128,18 @@ internal class ServerCore(
         }
     }
 
-    /** Runs [wire] (accepted as [raw]) through the opener and counts it as a client. */
+    /**
+     * Runs [wire] (accepted as [raw]) through the opener and counts it as a client; drops it when [closeClients] or
+     * [abortClients] cut it off on its way here (from the accepting loop, or through its handshake).
+     */
     private fun open(
         raw: Wire,
         wire: Wire,
     ) {
+        if (synchronized(lock) { raw !in opening }) {
+            handlerScope.launch(start = CoroutineStart.UNDISPATCHED) { wire.abort() }
+            return
+        }
         val transport =
             try {
                 opener.open(wire, handlerScopes.getValue(wire.loop), ::report)
@@ -166,15 +173,21 @@ internal class ServerCore(
             !closed
         }
 
-    /** Moves a connection from opening to [clients] (or drops it when it could not be opened). */
+    /**
+     * Moves a connection from opening to [clients] (or drops it when it could not be opened); one cut off by
+     * [abortOpening] while it was being opened is aborted now.
+     */
     private fun opened(
         raw: Wire,
         transport: StreamTransport?,
     ) {
-        synchronized(lock) {
-            opening -= raw
-            if (transport != null) clients += transport
-        }
+        val cutOff =
+            synchronized(lock) {
+                val wasOpening = opening.remove(raw)
+                if (transport != null) clients += transport
+                !wasOpening
+            }
+        if (cutOff) transport?.abort()
         transport?.closed?.invokeOnCompletion {
             synchronized(lock) { clients -= transport }
             checkIdle()
@@ -200,7 +213,7 @@ internal class ServerCore(
                 forever
             }
         for (listener in listeners) listener.close()
-        listenersReleased = Loop.afterNextSelect()
+        listenersReleased = Loop.accepting.afterNextSelect()
         acceptScope.cancel()
         unixSocket?.remove()
         gate?.cancel()
@@ -227,10 +240,14 @@ internal class ServerCore(
         snapshot().forEach { it.abort() }
     }
 
-    /** Aborts connections accepted but not yet handed to a handler: their handshake fails and they are dropped. */
+    /**
+     * Aborts connections accepted but not yet handed to a handler, and forgets them: their handshake fails, or they
+     * are dropped where they would have been opened.
+     */
     private fun abortOpening() {
-        val raws = synchronized(lock) { opening.toList() }
+        val raws = synchronized(lock) { opening.toList().also { opening.clear() } }
         for (raw in raws) handlerScope.launch(start = CoroutineStart.UNDISPATCHED) { raw.abort() }
+        checkIdle()
     }
 
     private fun snapshot(): List<StreamTransport> = synchronized(lock) { clients.toList() }
