@@ -56,15 +56,17 @@ internal class DatagramEngine(
     }
 
     /**
-     * Runs a callback on the loop, one at a time across every endpoint and connection, as asyncio does. A failing
-     * callback is fatal, except the flow-control ones, which are reported (CPython's rule).
+     * Runs a callback on the loop, one at a time across every endpoint and connection, as asyncio does, queued in the
+     * order it was announced (a `pause_writing` announced by a sender's thread runs before the `resume_writing` the
+     * loop announces once the queue drained). A failing callback is fatal, except the flow-control ones, which are
+     * reported (CPython's rule).
      */
     private fun callback(
         fatal: Boolean = true,
         block: () -> Unit,
-    ) = Loop.run {
+    ) = Loop.main.soon {
         synchronized(lock) {
-            if (lostDelivered) return@run
+            if (lostDelivered) return@soon
             try {
                 block()
             } catch (e: Throwable) {

@@ -82,6 +82,12 @@ internal class Loop private constructor(
         if (inLoop()) task() else enqueue(Runnable(task))
     }
 
+    /**
+     * Queues [task] behind what is queued already, even on the loop's own thread (CPython's `call_soon`): callbacks
+     * announced from several threads then run in the order they were announced.
+     */
+    fun soon(task: () -> Unit) = enqueue(Runnable(task))
+
     private fun enqueue(task: Runnable) {
         synchronized(lock) { ready.addLast(task) }
         if (!inLoop()) wake()
