@@ -11,6 +11,7 @@ import kotlinx.coroutines.async
 import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
 import kotlinx.coroutines.yield
@@ -46,6 +47,20 @@ class ConcurrencyAndCancellationSpec :
                     reader.feedEof()
                     String(reader.read()) shouldBe "partial-\n--more"
                 }
+            }
+        }
+
+        test("aCancelledWaitFreesItsSlotBeforeItsCoroutineRunsAgain") {
+            // One thread: the cancelled read cannot run its clean-up until this block suspends.
+            runBlocking {
+                val reader = StreamReader()
+                val cancelled = launch(start = CoroutineStart.UNDISPATCHED) { reader.readLine() }
+                cancelled.cancel()
+                reader.toString() shouldBe "<StreamReader waiter=<Future cancelled>>"
+                val next = async(start = CoroutineStart.UNDISPATCHED) { reader.readLine() }
+                reader.feedData("line\n".ascii())
+                String(next.await()) shouldBe "line\n"
+                cancelled.isCancelled shouldBe true
             }
         }
 

@@ -31,21 +31,29 @@ internal class ReaderCore(
     private var paused = false
 
     /**
-     * One parked read. [woken] covers the gap between registering and suspending (no lost wake-ups). Its own
-     * cancellation handler: a cancelled read frees the slot the moment it is cancelled, not when its coroutine next
-     * runs.
+     * One parked read. [woken] covers the gap between registering and suspending (no lost wake-ups). A cancelled
+     * read frees the slot the moment it is cancelled, not when its coroutine next runs: [isCancelled] is checked
+     * where the slot is taken, so no cancellation handler is registered per wait.
      */
-    private inner class Waiter : (Throwable?) -> Unit {
+    private class Waiter {
         var continuation: CancellableContinuation<Throwable?>? = null
         var woken = false
         var error: Throwable? = null
 
-        override fun invoke(cause: Throwable?) = synchronized(lock) { if (waiter === this) waiter = null }
+        /** How far a waiting `readUntil` has searched. */
+        var searched = 0L
 
-        override fun toString(): String = if (woken) "<Future finished>" else "<Future pending>"
+        val isCancelled: Boolean get() = continuation?.isCancelled == true
+
+        override fun toString(): String =
+            when {
+                woken -> "<Future finished>"
+                isCancelled -> "<Future cancelled>"
+                else -> "<Future pending>"
+            }
     }
 
-    /** The search state of a `readUntil` that finishes without waiting (under [lock]; a waiting one has its own). */
+    /** The search state of a `readUntil`'s locked step (under [lock]; a waiting one keeps its offset between steps). */
     private val quickScan = Separators.Scan()
 
     init {
@@ -243,21 +251,26 @@ internal class ReaderCore(
                 untilStep(separators, forLine, quickScan)?.let { return it }
                 quickScan.offset
             }
-        return untilWaiting(separators, forLine, Separators.Scan().also { it.offset = offset })
+        return untilWaiting(separators, forLine, offset)
     }
 
+    /** A waiting `readUntil` keeps only its search offset; each locked step searches with [quickScan]. */
     private suspend fun untilWaiting(
         separators: Separators,
         forLine: Boolean,
-        scan: Separators.Scan,
+        searched: Long,
     ): ByteArray {
+        var offset = searched
         while (true) {
+            val from = offset // a val: a var read inside the locked block would be boxed in a Ref
             val w =
                 synchronized(lock) {
-                    untilStep(separators, forLine, scan)?.let { return it }
-                    beginWait("readuntil")
+                    quickScan.offset = from
+                    untilStep(separators, forLine, quickScan)?.let { return it }
+                    beginWait("readuntil").also { it.searched = quickScan.offset }
                 }
             awaitWake(w)
+            offset = w.searched
         }
     }
 
@@ -361,7 +374,7 @@ internal class ReaderCore(
     }
 
     private fun beginWait(name: String): Waiter {
-        if (waiter != null) {
+        if (waiter?.isCancelled == false) {
             throw IllegalStateException("$name() called while another coroutine is already waiting for incoming data")
         }
         // A stored exception never arrives through a waiter registered after it: fail now instead of hanging.
@@ -389,7 +402,6 @@ internal class ReaderCore(
         val error =
             try {
                 suspendCancellableCoroutine { continuation ->
-                    continuation.invokeOnCancellation(w)
                     val early =
                         synchronized(lock) {
                             if (w.woken) {
