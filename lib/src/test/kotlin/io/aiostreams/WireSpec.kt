@@ -1,16 +1,22 @@
 package io.aiostreams
 
+import io.aiostreams.internal.SocketWire
 import io.aiostreams.testing.TestPki
 import io.aiostreams.testing.ascii
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldNotBeEmpty
 import io.kotest.matchers.ints.shouldBeLessThan
 import io.kotest.matchers.shouldBe
+import io.kotest.matchers.types.shouldBeInstanceOf
 import kotlinx.coroutines.async
 import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
 import java.net.InetSocketAddress
 import java.net.Socket
+import java.net.SocketException
+import java.nio.channels.ServerSocketChannel
+import java.nio.channels.SocketChannel
 import java.security.KeyStore
 import java.security.MessageDigest
 import java.security.cert.CertificateFactory
@@ -67,6 +73,35 @@ class WireSpec :
             server.close()
             server.closeClients()
             server.waitClosed()
+        }
+
+        // A server cuts off a connection on its way to its handler by closing the socket under the transport.
+        for (closedFirst in listOf(true, false)) {
+            val name = if (closedFirst) "BeforeItsReaderStarts" else "WhileItsReaderWaits"
+            test("aSocketClosedUnderTheTransport${name}EndsTheReadInsteadOfHanging") {
+                ServerSocketChannel.open().use { listener ->
+                    listener.bind(InetSocketAddress("127.0.0.1", 0))
+                    SocketChannel.open(listener.localAddress).use { peer ->
+                        val wire = SocketWire.of(listener.accept())
+                        if (closedFirst) wire.abort()
+                        val (reader, writer) = connectionOf(wire, 65_536)
+                        withTimeout(10_000) {
+                            coroutineScope {
+                                val read = async { runCatching { reader.readLine() } }
+                                if (!closedFirst) {
+                                    // Once the loop has run what is queued, the reader is waiting on the socket.
+                                    withContext(wire.loop.dispatcher) {}
+                                    wire.abort()
+                                }
+                                read.await().exceptionOrNull().shouldBeInstanceOf<SocketException>()
+                                runCatching { writer.waitClosed() }
+                                writer.isClosing() shouldBe true
+                            }
+                        }
+                        peer.isOpen shouldBe true
+                    }
+                }
+            }
         }
 
         test("connectionsFromALocalAddressHoldNoThreadEach") {

@@ -76,13 +76,15 @@ internal class LoopChannel<C : SelectableChannel>(
 
     /**
      * Closes the channel and frees its descriptor: the loop drops its key at the next select, and a coroutine still
-     * waiting is resumed with a `ClosedChannelException`. Idempotent.
+     * waiting is resumed with a `ClosedChannelException`. A reader by callback ([addReader]) is called once more, as
+     * a task of the loop, and its read finds the channel closed. Idempotent.
      */
     override fun close() {
         if (!closed.compareAndSet(false, true)) return
         runCatching { channel.close() }
         loop.selector.notifyClosed(this)
         ops = 0
+        onReadable?.let { reader -> loop.soon { reader.run() } }
     }
 
     override fun dispose() = close()

@@ -11,6 +11,7 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import kotlinx.io.Buffer
 import kotlinx.io.readByteArray
+import java.nio.channels.ClosedChannelException
 
 /**
  * A transport's reading side (CPython's `_read_ready` with `pause_reading()` / `resume_reading()`): it moves what a
@@ -107,13 +108,23 @@ internal class ReadPump(
 
         private val feed: (Buffer, Long) -> Unit = { buffer, max -> sink.feed(buffer, max) }
 
+        /**
+         * Has the loop watch the socket. **A socket already closed under the reader (a server cutting off a
+         * connection on its way to its handler) loses the connection**, as the read would have failed: it never
+         * waits for a readiness that cannot come.
+         */
         fun listen() =
             loop.run {
-                if (!listening && !stopped && !paused && !socket.isClosed) {
-                    listening = true
-                    socket.addReader(this)
-                }
+                if (listening || stopped || paused) return@run
+                if (socket.isClosed) return@run fail(ClosedChannelException())
+                listening = true
+                socket.addReader(this)
             }
+
+        private fun fail(e: Throwable) {
+            stopped = true
+            scope.launch(start = CoroutineStart.UNDISPATCHED) { onError(e) }
+        }
 
         fun pause() = loop.run { if (paused) unlisten() }
 
@@ -136,10 +147,7 @@ internal class ReadPump(
                 } catch (e: Throwable) {
                     unlisten()
                     // A read racing close() or abort() finds the socket closed: that is the close, not a failure.
-                    if (!stopped) {
-                        stopped = true
-                        scope.launch(start = CoroutineStart.UNDISPATCHED) { onError(e) }
-                    }
+                    if (!stopped) fail(e)
                     return
                 }
             if (n < 0) {

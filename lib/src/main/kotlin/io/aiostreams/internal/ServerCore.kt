@@ -174,20 +174,18 @@ internal class ServerCore(
         }
 
     /**
-     * Moves a connection from opening to [clients] (or drops it when it could not be opened); one cut off by
-     * [abortOpening] while it was being opened is aborted now.
+     * Moves a connection from opening to [clients] (or drops it when it could not be opened). One cut off by
+     * [abortOpening] while it was being opened needs nothing more here: its socket is closed, and a transport over a
+     * closed socket loses its connection by itself.
      */
     private fun opened(
         raw: Wire,
         transport: StreamTransport?,
     ) {
-        val cutOff =
-            synchronized(lock) {
-                val wasOpening = opening.remove(raw)
-                if (transport != null) clients += transport
-                !wasOpening
-            }
-        if (cutOff) transport?.abort()
+        synchronized(lock) {
+            opening.remove(raw)
+            if (transport != null) clients += transport
+        }
         transport?.closed?.invokeOnCompletion {
             synchronized(lock) { clients -= transport }
             checkIdle()
