@@ -430,9 +430,9 @@ internal class StreamTransport(
         /** CPython's `LOG_THRESHOLD_FOR_CONNLOST_WRITES`. */
         private const val LOST_WRITES_BEFORE_WARNING = 5
         const val MAX_FEED: Long = 256 * 1024
+        const val MAX_WRITE: Long = 256 * 1024
 
         /** [writePump] once a close ran as a task of the loop: no pump will run for the connection. */
         private val CLOSED_AT_ONCE: Job = Job().apply { complete() }
-        const val MAX_WRITE: Long = 256 * 1024
     }
 }

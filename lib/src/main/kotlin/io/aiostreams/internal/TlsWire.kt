@@ -221,15 +221,15 @@ internal class TlsWire(
     override suspend fun send(piece: Buffer) {
         sendLock.withLock {
             while (piece.size > 0) {
-                var needsTasks = false
                 SegmentViews.read(piece) { views, count ->
-                    val before = SegmentViews.remaining(views, count)
+                    val viewed = SegmentViews.remaining(views, count)
+                    var left = viewed
                     do {
-                        needsTasks = wrapSome(views, count)
-                    } while (!needsTasks && SegmentViews.remaining(views, count) > 0)
-                    before - SegmentViews.remaining(views, count)
+                        left -= wrapSome(views, count, left)
+                    } while (!needsTasks && left > 0)
+                    viewed - left
                 }
-                if (needsTasks) runTasks()
+                runTasksIfNeeded()
             }
             flushOutgoing()
         }
@@ -245,29 +245,42 @@ internal class TlsWire(
 
     /** Wraps a handshake or closing message (one `wrap` at least) and sends the records. */
     private suspend fun wrapAll() {
-        if (wrapSome(NO_DATA, 0)) runTasks()
+        wrapSome(NO_DATA, 0, 0L)
+        runTasksIfNeeded()
+    }
+
+    /** Set by [wrapSome] when the engine needs its delegated tasks run before it goes on (under [sendLock]). */
+    private var needsTasks = false
+
+    private suspend fun runTasksIfNeeded() {
+        if (!needsTasks) return
+        needsTasks = false
+        runTasks()
     }
 
     /**
-     * Wraps from the first [count] of [sources] a record at a time, several records into the thread's [records]
-     * buffer, until it is full or they are empty, and [spill]s them: the thread's buffer is empty again on return.
-     * True when the engine needs its delegated tasks run before it goes on.
+     * Wraps from the first [count] of [sources] (holding [available] bytes) a record at a time, several records into
+     * the thread's [records] buffer, until it is full or they are empty, and [spill]s them: the thread's buffer is
+     * empty again on return. Returns the plaintext bytes it took; sets [needsTasks] when the engine asks for its
+     * delegated tasks.
      */
     private fun wrapSome(
         sources: Array<ByteBuffer?>,
         count: Int,
-    ): Boolean {
+        available: Long,
+    ): Long {
         val packet = engine.session.packetBufferSize
         val out = records.get().takeIf { it.capacity() >= packet } ?: ByteBuffer.allocate(packet)
         out.clear()
-        var needsTasks = false
+        var taken = 0L
         while (true) {
             val result = engine.wrap(sources, 0, count, out)
             if (result.status == Status.BUFFER_OVERFLOW) {
                 check(out.position() > 0) { "a TLS record larger than its packet buffer" }
                 break
             }
-            val left = SegmentViews.remaining(sources, count)
+            taken += result.bytesConsumed()
+            val left = available - taken
             if (result.status == Status.CLOSED && left > 0) throw SSLException("the TLS connection is closed")
             if (result.handshakeStatus == HandshakeStatus.NEED_TASK) {
                 needsTasks = true
@@ -276,7 +289,7 @@ internal class TlsWire(
             if (left == 0L || out.remaining() < packet) break
         }
         spill(out)
-        return needsTasks
+        return taken
     }
 
     /** Sends the records in [out] without waiting where the socket takes them, and queues the rest in [outgoing]. */
