@@ -37,7 +37,8 @@ import kotlinx.coroutines.flow.flow
  * ### Cancellation
  * [readLine], [readUntil] and [readExactly] remove nothing from the buffer until they succeed, so **a cancelled call
  * consumes nothing** and the data can be read again. `read(-1)` loses the blocks it had gathered when cancelled or
- * failed, as in CPython.
+ * failed, as in CPython. A cancelled read gives up its place as a waiter the moment it is cancelled: another
+ * coroutine may wait for data right away (CPython raises `RuntimeError` until the cancelled task has run).
  *
  * **Python:** `asyncio.StreamReader(limit=2**16)`. Method names are camelCase; `ValueError` is
  * [IllegalArgumentException] and `RuntimeError` is [IllegalStateException], each with CPython's message. The
