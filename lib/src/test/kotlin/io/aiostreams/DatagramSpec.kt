@@ -10,6 +10,7 @@ import io.kotest.matchers.shouldBe
 import io.kotest.matchers.types.shouldBeInstanceOf
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
 import java.net.InetSocketAddress
 import java.net.SocketAddress
@@ -164,6 +165,34 @@ class DatagramSpec :
             shouldThrow<IllegalArgumentException> { transport.setWriteBufferLimits(1, 2) }.message shouldBe
                 "high (1) must be >= low (2) must be >= 0"
             transport.close()
+            sink.close()
+        }
+
+        test("connectionLostComesAfterTheCallbacksAnnouncedBeforeIt") {
+            val (sink, _) = createDatagramEndpoint({ UdpCollector() }, localAddress = InetSocketAddress("127.0.0.1", 0))
+            val events = Collections.synchronizedList(mutableListOf<String>())
+            val lost = CompletableDeferred<Unit>()
+            val (transport, _) =
+                createDatagramEndpoint({
+                    object : DatagramProtocol {
+                        override fun pauseWriting() {
+                            events += "pause"
+                        }
+
+                        override fun connectionLost(exception: Throwable?) {
+                            events += "lost"
+                            lost.complete(Unit)
+                        }
+                    }
+                }, remoteAddress = sink.getExtraInfo("sockname") as InetSocketAddress)
+            transport.setWriteBufferLimits(high = 10, low = 0)
+            // On the loop, as a protocol's own callback would: the pause is announced, then the endpoint aborted.
+            withContext(EventLoop.dispatcher) {
+                transport.sendTo(ByteArray(100))
+                transport.abort()
+            }
+            withTimeout(10_000) { lost.await() }
+            events shouldBe listOf("pause", "lost")
             sink.close()
         }
 

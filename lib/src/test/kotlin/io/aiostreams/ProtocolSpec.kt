@@ -22,6 +22,7 @@ import java.net.InetSocketAddress
 import java.util.Collections
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.TimeUnit
+import kotlin.concurrent.thread
 
 /** Records every callback, in order, and what arrived. */
 open class RecordingProtocol(
@@ -165,6 +166,24 @@ class ProtocolSpec :
             withTimeout(10_000) { while (!protocol.events.contains("resume")) delay(10) }
             protocol.events.take(2) shouldBe listOf("made", "pause")
             writer.close()
+            server.close()
+            server.closeClients()
+            server.waitClosed()
+        }
+
+        test("aPauseAnnouncedFromAnotherThreadRunsBeforeALossAnnouncedOnTheLoopAfterIt") {
+            // The peer reads nothing, so a large write stays queued and pauses writing.
+            val server = startServer("127.0.0.1", 0) { reader, _ -> reader.read(1) }
+            val (transport, protocol) = createConnection({ RecordingProtocol() }, "127.0.0.1", server.port)
+            withContext(EventLoop.dispatcher) {
+                // Nothing queued on the loop runs while this block does: the writer's pause waits in the queue.
+                val writer = thread { transport.write(ByteArray(16 shl 20)) }
+                writer.join()
+                protocol.events shouldBe listOf("made")
+                transport.abort()
+            }
+            withTimeout(10_000) { protocol.lost.await() }
+            protocol.events shouldBe listOf("made", "pause", "lost")
             server.close()
             server.closeClients()
             server.waitClosed()

@@ -199,8 +199,9 @@ internal class DatagramEngine(
         }
         queue.cancel()
         socket.close()
-        // On the loop, after the callbacks queued before it (an errorReceived announcing this very loss).
-        Loop.run {
+        // Queued on the loop, after the callbacks announced before it (an errorReceived announcing this very loss), as
+        // CPython's _force_close schedules connection_lost with call_soon.
+        Loop.main.soon {
             synchronized(lock) {
                 if (!lostDelivered) {
                     lostDelivered = true

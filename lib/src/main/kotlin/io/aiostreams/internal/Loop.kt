@@ -76,7 +76,8 @@ internal class Loop private constructor(
 
     /**
      * Runs [task] on the loop: at once when called there, otherwise at the loop's next turn, after what is queued
-     * already (protocol callbacks: one thread, one at a time, in order, as asyncio runs them).
+     * already. A task run at once overtakes what is queued: where the order of callbacks announced from several
+     * threads matters, queue with [soon] (or, as protocols do, run at once only while nothing of theirs is queued).
      */
     fun run(task: () -> Unit) {
         if (inLoop()) task() else enqueue(Runnable(task))
@@ -283,9 +284,6 @@ internal class Loop private constructor(
 
         /** [main]'s selector. */
         val selector: SelectorManager get() = main.selector
-
-        /** Runs [task] on [main] (see the instance's `run`). */
-        fun run(task: () -> Unit) = main.run(task)
 
         /** [main]'s `afterNextSelect`. */
         fun afterNextSelect(): CompletableDeferred<Unit> = main.afterNextSelect()

@@ -7,6 +7,7 @@ import kotlinx.io.Buffer
 import kotlinx.io.readAtMostTo
 import kotlinx.io.readByteArray
 import java.nio.ByteBuffer
+import java.util.concurrent.atomic.AtomicInteger
 
 /**
  * Delivers a [StreamTransport]'s events to a [Protocol] on its loop's thread, one at a time across the loop's
@@ -35,14 +36,32 @@ internal class ProtocolSink(
         callNow("connection_made", fatal = false) { protocol.connectionMade(view) }
     }
 
+    /** This protocol's callbacks waiting in the loop's queue. */
+    private val queued = AtomicInteger()
+
     /**
-     * Runs a callback on the loop, as asyncio does: at once when already there (data, end of stream), else at the
-     * loop's next turn (a write that paused writing from another thread, a loss found by the write pump).
+     * Runs a callback on the loop, as asyncio does: at once when already there (data, end of stream) and nothing is
+     * queued for this protocol, else at the loop's next turn (a write that paused writing from another thread, a loss
+     * found by the write pump), behind what was announced before it: **callbacks run in the order they are
+     * announced**, whatever the thread.
      */
+    private fun inOrder(block: () -> Unit) {
+        val loop = transport.loop
+        if (loop.inLoop() && queued.get() == 0) return block()
+        queued.incrementAndGet()
+        loop.soon {
+            try {
+                block()
+            } finally {
+                queued.decrementAndGet()
+            }
+        }
+    }
+
     private fun callback(
         name: String,
         block: () -> Unit,
-    ) = transport.loop.run { callNow(name, fatal = false, block) }
+    ) = inOrder { callNow(name, fatal = false, block) }
 
     /**
      * CPython's rule: a failing `data_received` or `eof_received` is fatal (reported, and the connection is lost with
@@ -125,7 +144,7 @@ internal class ProtocolSink(
     }
 
     override fun lost(error: Throwable?) =
-        transport.loop.run {
+        inOrder {
             synchronized(lock) {
                 if (!lostDelivered) {
                     lostDelivered = true
