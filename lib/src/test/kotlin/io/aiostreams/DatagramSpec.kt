@@ -30,6 +30,27 @@ class UdpEcho : DatagramProtocol {
     ) = transport.sendTo("echo:".ascii() + data, address)
 }
 
+/** Records flow control and the end, in order. */
+class UdpFlowRecorder : DatagramProtocol {
+    val events: MutableList<String> = Collections.synchronizedList(mutableListOf())
+    val resumed = CompletableDeferred<Unit>()
+    val lost = CompletableDeferred<Unit>()
+
+    override fun pauseWriting() {
+        events += "pause"
+    }
+
+    override fun resumeWriting() {
+        events += "resume"
+        resumed.complete(Unit)
+    }
+
+    override fun connectionLost(exception: Throwable?) {
+        events += "lost"
+        lost.complete(Unit)
+    }
+}
+
 /** Collects what arrives, errors, and the end. */
 class UdpCollector : DatagramProtocol {
     val datagrams = Channel<Pair<String, SocketAddress>>(Channel.UNLIMITED)
@@ -141,27 +162,13 @@ class DatagramSpec :
         test("theSendQueueHasMarksAndPausesAndResumesTheProtocol") {
             val (sink, _) = createDatagramEndpoint({ UdpCollector() }, localAddress = InetSocketAddress("127.0.0.1", 0))
             val address = sink.getExtraInfo("sockname") as InetSocketAddress
-            val events = Collections.synchronizedList(mutableListOf<String>())
-            val resumed = CompletableDeferred<Unit>()
-            val (transport, _) =
-                createDatagramEndpoint({
-                    object : DatagramProtocol {
-                        override fun pauseWriting() {
-                            events += "pause"
-                        }
-
-                        override fun resumeWriting() {
-                            events += "resume"
-                            resumed.complete(Unit)
-                        }
-                    }
-                }, remoteAddress = address)
+            val (transport, recorder) = createDatagramEndpoint({ UdpFlowRecorder() }, remoteAddress = address)
             transport.getWriteBufferLimits().toList() shouldBe listOf(16 * 1024, 64 * 1024)
             transport.setWriteBufferLimits(high = 10, low = 0)
             transport.getWriteBufferLimits().toList() shouldBe listOf(0, 10)
             repeat(100) { transport.sendTo(ByteArray(100)) }
-            withTimeout(10_000) { resumed.await() }
-            events.take(2) shouldBe listOf("pause", "resume")
+            withTimeout(10_000) { recorder.resumed.await() }
+            recorder.events.take(2) shouldBe listOf("pause", "resume")
             shouldThrow<IllegalArgumentException> { transport.setWriteBufferLimits(1, 2) }.message shouldBe
                 "high (1) must be >= low (2) must be >= 0"
             transport.close()
@@ -170,29 +177,19 @@ class DatagramSpec :
 
         test("connectionLostComesAfterTheCallbacksAnnouncedBeforeIt") {
             val (sink, _) = createDatagramEndpoint({ UdpCollector() }, localAddress = InetSocketAddress("127.0.0.1", 0))
-            val events = Collections.synchronizedList(mutableListOf<String>())
-            val lost = CompletableDeferred<Unit>()
-            val (transport, _) =
-                createDatagramEndpoint({
-                    object : DatagramProtocol {
-                        override fun pauseWriting() {
-                            events += "pause"
-                        }
-
-                        override fun connectionLost(exception: Throwable?) {
-                            events += "lost"
-                            lost.complete(Unit)
-                        }
-                    }
-                }, remoteAddress = sink.getExtraInfo("sockname") as InetSocketAddress)
+            val (transport, recorder) =
+                createDatagramEndpoint(
+                    { UdpFlowRecorder() },
+                    remoteAddress = sink.getExtraInfo("sockname") as InetSocketAddress,
+                )
             transport.setWriteBufferLimits(high = 10, low = 0)
             // On the loop, as a protocol's own callback would: the pause is announced, then the endpoint aborted.
             withContext(EventLoop.dispatcher) {
                 transport.sendTo(ByteArray(100))
                 transport.abort()
             }
-            withTimeout(10_000) { lost.await() }
-            events shouldBe listOf("pause", "lost")
+            withTimeout(10_000) { recorder.lost.await() }
+            recorder.events shouldBe listOf("pause", "lost")
             sink.close()
         }
 
