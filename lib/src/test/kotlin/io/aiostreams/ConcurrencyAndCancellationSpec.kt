@@ -4,17 +4,31 @@ import io.aiostreams.testing.ascii
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.types.shouldBeInstanceOf
 import io.kotest.matchers.types.shouldBeSameInstanceAs
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.NonCancellable
+import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitCancellation
+import kotlinx.coroutines.cancel
 import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
 import kotlinx.coroutines.yield
+import java.lang.ref.WeakReference
+import java.util.concurrent.Executors
+import kotlin.time.Duration.Companion.seconds
 
 class ConcurrencyAndCancellationSpec :
     FunSpec({
@@ -61,6 +75,117 @@ class ConcurrencyAndCancellationSpec :
                 reader.feedData("line\n".ascii())
                 String(next.await()) shouldBe "line\n"
                 cancelled.isCancelled shouldBe true
+            }
+        }
+
+        // The reads below run in scopes of their own, so that a read that never wakes fails the test by a timeout
+        // instead of holding up the scope that would wait for it.
+        test("aReadInAnAlreadyCancelledJobThrowsInsteadOfWaiting") {
+            val reader = StreamReader()
+            val outcome = CompletableDeferred<Throwable?>()
+            CoroutineScope(Dispatchers.Default).launch {
+                cancel()
+                outcome.complete(runCatching { reader.readLine() }.exceptionOrNull())
+            }
+            withTimeout(10.seconds) { outcome.await() }.shouldBeInstanceOf<CancellationException>()
+            reader.toString() shouldBe "<StreamReader>"
+        }
+
+        test("aReadCancelledFromAnotherThreadWhileWaitingOnALoopThreadLeavesItsBytes") {
+            val loop = Executors.newSingleThreadExecutor().asCoroutineDispatcher()
+            val onLoop = CoroutineScope(loop)
+            try {
+                val reader = StreamReader()
+                repeat(200) { round ->
+                    val timedOut =
+                        withTimeout(10.seconds) {
+                            onLoop.async {
+                                runCatching { withTimeout(1) { reader.readLine() } }.exceptionOrNull()
+                            }.await()
+                        }
+                    timedOut.shouldBeInstanceOf<CancellationException>()
+                    reader.feedData("line $round\n".ascii())
+                    String(withTimeout(10.seconds) { onLoop.async { reader.readLine() }.await() }) shouldBe
+                        "line $round\n"
+                }
+            } finally {
+                loop.close()
+            }
+        }
+
+        test("cancellingAJobThatWaitedEarlierLeavesTheCurrentWaiterAlone") {
+            coroutineScope {
+                val reader = StreamReader()
+                val earlier =
+                    launch(start = CoroutineStart.UNDISPATCHED) {
+                        reader.readLine()
+                        awaitCancellation()
+                    }
+                reader.feedData("first\n".ascii())
+                yield()
+                val current = async(start = CoroutineStart.UNDISPATCHED) { reader.readLine() }
+                earlier.cancelAndJoin()
+                reader.toString() shouldBe "<StreamReader waiter=<Future pending>>"
+                reader.feedData("second\n".ascii())
+                String(current.await()) shouldBe "second\n"
+            }
+        }
+
+        test("aNonCancellableReadInACancelledJobStillWaitsForItsLine") {
+            coroutineScope {
+                val reader = StreamReader()
+                val line = CompletableDeferred<String>()
+                val job =
+                    launch(start = CoroutineStart.UNDISPATCHED) {
+                        try {
+                            awaitCancellation()
+                        } finally {
+                            withContext(NonCancellable) { line.complete(String(reader.readLine())) }
+                        }
+                    }
+                job.cancel()
+                yield()
+                reader.toString() shouldBe "<StreamReader waiter=<Future pending>>"
+                reader.feedData("late\n".ascii())
+                job.join()
+                line.await() shouldBe "late\n"
+            }
+        }
+
+        for ((name, end) in listOf<Pair<String, suspend (StreamReader, Job) -> Unit>>(
+            "cancelled" to { _, job -> job.cancelAndJoin() },
+            "failed" to { reader, job ->
+                reader.setException(java.io.IOException("reset"))
+                job.join()
+            },
+            "woken then cancelled" to { reader, job ->
+                reader.feedData("more".ascii())
+                job.cancelAndJoin()
+            },
+        )) {
+            test(
+                "aReadUntil${name.split(' ').joinToString("") { it.replaceFirstChar(Char::uppercase) }}" +
+                    "WhileWaitingLeavesNothingOfItsCoroutineReachableFromTheReader",
+            ) {
+                val reader = StreamReader()
+                reader.feedData("partial".ascii())
+                var held: WeakReference<Any>? = null
+                val job =
+                    CoroutineScope(Dispatchers.Default).launch {
+                        val marker = Any()
+                        held = WeakReference(marker)
+                        reader.readUntil("--".ascii())
+                        println(marker)
+                    }
+                withTimeout(10.seconds) { while (!reader.toString().contains("waiter=<Future pending>")) delay(1) }
+                withTimeout(10.seconds) { end(reader, job) }
+                withTimeout(30.seconds) {
+                    while (held!!.get() != null) {
+                        System.gc()
+                        delay(20)
+                    }
+                }
+                reader.toString() shouldContain "<StreamReader"
             }
         }
 

@@ -32,6 +32,15 @@ class ReadExactlySpec :
             }
         }
 
+        test("aReadOfAWholePooledSegmentIsACopyThatLaterFeedsLeaveAlone") {
+            val reader = StreamReader()
+            reader.feedData(ByteArray(8192) { 1 })
+            val first = reader.readExactly(8192)
+            reader.feedData(ByteArray(8192) { 2 })
+            first.all { it == 1.toByte() } shouldBe true
+            reader.readExactly(8192).all { it == 2.toByte() } shouldBe true
+        }
+
         test("readExactlyNegativeIsRejectedBeforeTheStoredException") {
             val reader = StreamReader()
             val stored = RuntimeException("stored")

@@ -36,4 +36,24 @@ class TcpEchoSpec :
             server.waitClosed()
             server.sockets shouldBe emptyList()
         }
+
+        test("bytesReadFromSmallSocketReadsAreTheCallersOwnToChange") {
+            val server = echoServer()
+            val (reader, writer) = openConnection("127.0.0.1", server.port)
+            val lines = List(50) { "line $it\n".ascii() }
+            val got = ArrayList<ByteArray>()
+            for ((i, line) in lines.withIndex()) {
+                writer.write(line)
+                writer.drain()
+                val back = if (i % 2 == 0) reader.readLine() else reader.readExactly(line.size)
+                String(back) shouldBe String(line)
+                got += back
+                back.fill('#'.code.toByte()) // the caller's to change: later reads must not see it
+            }
+            got.map { it.toSet() }.distinct() shouldBe listOf(setOf('#'.code.toByte()))
+            writer.close()
+            writer.waitClosed()
+            server.close()
+            server.waitClosed()
+        }
     })

@@ -119,6 +119,43 @@ class WriterLifecycleSpec :
             server.waitClosed()
         }
 
+        test("connectionsWhoseReadsWaitedAreCollectedOnceClosedOnBothSides") {
+            // A finished read must leave nothing reachable from the reader that leads back to the writer: the
+            // writer's cleaner holds the transport, so such a path would keep every closed connection alive.
+            val serverWriters = CompletableDeferred<WeakReference<StreamWriter>>()
+            val server =
+                startServer("127.0.0.1", 0) { reader, writer ->
+                    serverWriters.complete(WeakReference(writer))
+                    for (line in reader) {
+                        writer.write(line)
+                        writer.drain()
+                    }
+                }
+            var clientWriter: WeakReference<StreamWriter>? = null
+            run {
+                val (reader, writer) = openConnection("127.0.0.1", server.port)
+                clientWriter = WeakReference(writer)
+                for (part in listOf("a line in ", "two parts\n", "and one more\n")) {
+                    writer.write(part.ascii())
+                    writer.drain()
+                    delay(20) // the server's readLine waits between the parts
+                }
+                String(withTimeout(10_000) { reader.readLine() }) shouldBe "a line in two parts\n"
+                String(withTimeout(10_000) { reader.readLine() }) shouldBe "and one more\n"
+                writer.close()
+                withTimeout(10_000) { writer.waitClosed() }
+            }
+            val serverWriter = withTimeout(10_000) { serverWriters.await() }
+            withTimeout(30_000) {
+                while (serverWriter.get() != null || clientWriter!!.get() != null) {
+                    System.gc()
+                    delay(50)
+                }
+            }
+            server.close()
+            server.waitClosed()
+        }
+
         test("writesSwallowedByALostConnectionAreWarnedAboutFromTheFifthOnAsCPythonDoes") {
             val server = startServer("127.0.0.1", 0) { reader, _ -> reader.read() }
             val (_, writer) = openConnection("127.0.0.1", server.port)

@@ -2,10 +2,20 @@ package io.aiostreams.internal
 
 import io.aiostreams.IncompleteReadError
 import io.aiostreams.LimitOverrunError
-import kotlinx.coroutines.CancellableContinuation
-import kotlinx.coroutines.suspendCancellableCoroutine
+import kotlinx.coroutines.DisposableHandle
+import kotlinx.coroutines.InternalCoroutinesApi
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.ensureActive
+import kotlinx.coroutines.isActive
 import kotlinx.io.Buffer
+import kotlinx.io.UnsafeIoApi
 import kotlinx.io.readByteArray
+import kotlinx.io.unsafe.UnsafeBufferOperations
+import kotlin.coroutines.Continuation
+import kotlin.coroutines.coroutineContext
+import kotlin.coroutines.intrinsics.COROUTINE_SUSPENDED
+import kotlin.coroutines.intrinsics.intercepted
+import kotlin.coroutines.intrinsics.suspendCoroutineUninterceptedOrReturn
 import kotlin.coroutines.resume
 
 /**
@@ -13,7 +23,8 @@ import kotlin.coroutines.resume
  * consumers on different threads.
  *
  * All state is guarded by [lock]. A read runs as a loop of locked attempts: each attempt either finishes (returns or
- * throws) or registers a [Waiter] and leaves the lock; the read then suspends outside the lock. Bytes are only ever
+ * throws) or parks the read's coroutine as the waiter in the same locked step; a wake only resumes it, and the read
+ * then tries again. Bytes are only ever
  * removed in the same locked attempt that returns them, which is what makes a cancelled read consume nothing.
  */
 internal class ReaderCore(
@@ -26,32 +37,30 @@ internal class ReaderCore(
 
     /** Thrown where end of stream would be returned, once the buffer is empty (a truncated TLS stream, strictly). */
     private var eofError: Throwable? = null
-    private var waiter: Waiter? = null
     private var transport: ReadTransport? = null
     private var paused = false
 
     /**
-     * One parked read. [woken] covers the gap between registering and suspending (no lost wake-ups). A cancelled
-     * read frees the slot the moment it is cancelled, not when its coroutine next runs: [isCancelled] is checked
-     * where the slot is taken, so no cancellation handler is registered per wait.
+     * The parked read, if any: its coroutine (resumed with null, or with the stored exception that woke it), its job
+     * and the registration that wakes it when that job is cancelled. A cancelled read frees the place the moment it
+     * is cancelled, not when its coroutine next runs. No object is built per wait but the registration.
      */
-    private class Waiter {
-        var continuation: CancellableContinuation<Throwable?>? = null
-        var woken = false
-        var error: Throwable? = null
+    private var waitCont: Continuation<Any?>? = null
+    private var waitJob: Job? = null
+    private var waitHandle: DisposableHandle? = null
 
-        /** How far a waiting `readUntil` has searched. */
-        var searched = 0L
+    /** The last waiter was cancelled and nothing has been fed since: shown by [toString], as CPython's repr does. */
+    private var cancelledWaiter = false
 
-        val isCancelled: Boolean get() = continuation?.isCancelled == true
+    /** Registered with a waiting read's job; acts only when the job of the read parked now is cancelled. */
+    private val onJobCancelling: (Throwable?) -> Unit = { wakeCancelled() }
 
-        override fun toString(): String =
-            when {
-                woken -> "<Future finished>"
-                isCancelled -> "<Future cancelled>"
-                else -> "<Future pending>"
-            }
-    }
+    /**
+     * The waiting `readUntil` parked last, and how far it had searched; cleared when that read runs again or ends
+     * woken by a failure or a cancellation.
+     */
+    private var searchedBy: Continuation<Any?>? = null
+    private var searchedTo = 0L
 
     /** The search state of a `readUntil`'s locked step (under [lock]; a waiting one keeps its offset between steps). */
     private val quickScan = Separators.Scan()
@@ -70,7 +79,7 @@ internal class ReaderCore(
                 buffer.write(data)
                 afterFeed()
             }
-        wake?.resume(null)
+        wake?.let { resumeWaiter(it, null) }
     }
 
     /** Moves up to [max] bytes of [source] into the reader without copying segment contents. */
@@ -86,11 +95,11 @@ internal class ReaderCore(
                 buffer.write(source, n)
                 afterFeed()
             }
-        wake?.resume(null)
+        wake?.let { resumeWaiter(it, null) }
     }
 
-    private fun afterFeed(): CancellableContinuation<Throwable?>? {
-        val wake = wakeWaiter(null)
+    private fun afterFeed(): Continuation<Any?>? {
+        val wake = wakeWaiter()
         val t = transport
         if (t != null && !paused && buffer.size > 2L * limit) {
             try {
@@ -112,18 +121,18 @@ internal class ReaderCore(
             synchronized(lock) {
                 if (!eof) eofError = error
                 eof = true
-                wakeWaiter(null)
+                wakeWaiter()
             }
-        wake?.resume(null)
+        wake?.let { resumeWaiter(it, null) }
     }
 
     fun setException(error: Throwable) {
         val wake =
             synchronized(lock) {
                 exception = error
-                wakeWaiter(error)
+                wakeWaiter()
             }
-        wake?.resume(error)
+        wake?.let { resumeWaiter(it, error) }
     }
 
     fun exception(): Throwable? = synchronized(lock) { exception }
@@ -176,12 +185,12 @@ internal class ReaderCore(
     }
 
     private suspend fun readWaiting(n: Int): ByteArray {
-        val w =
-            synchronized(lock) {
-                readStep(n)?.let { return it }
-                beginWait("read")
+        val outcome =
+            suspendCoroutineUninterceptedOrReturn<Any?> { cont ->
+                synchronized(lock) { readStep(n) ?: park(cont, "read") }
             }
-        awaitWake(w)
+        if (outcome is ByteArray) return outcome
+        afterWake(outcome)
         return synchronized(lock) { takeOrEofError(n) }
     }
 
@@ -221,12 +230,12 @@ internal class ReaderCore(
 
     private suspend fun exactlyWaiting(n: Int): ByteArray {
         while (true) {
-            val w =
-                synchronized(lock) {
-                    exactlyStep(n)?.let { return it }
-                    beginWait("readexactly")
+            val outcome =
+                suspendCoroutineUninterceptedOrReturn<Any?> { cont ->
+                    synchronized(lock) { exactlyStep(n) ?: park(cont, "readexactly") }
                 }
-            awaitWake(w)
+            if (outcome is ByteArray) return outcome
+            afterWake(outcome)
         }
     }
 
@@ -254,23 +263,34 @@ internal class ReaderCore(
         return untilWaiting(separators, forLine, offset)
     }
 
-    /** A waiting `readUntil` keeps only its search offset; each locked step searches with [quickScan]. */
+    /**
+     * A waiting `readUntil` searches on from where it stopped: its offset is kept in [searchedTo] while it waits (a
+     * local written inside the suspension block would be boxed once per read).
+     */
     private suspend fun untilWaiting(
         separators: Separators,
         forLine: Boolean,
         searched: Long,
     ): ByteArray {
-        var offset = searched
         while (true) {
-            val from = offset // a val: a var read inside the locked block would be boxed in a Ref
-            val w =
-                synchronized(lock) {
-                    quickScan.offset = from
-                    untilStep(separators, forLine, quickScan)?.let { return it }
-                    beginWait("readuntil").also { it.searched = quickScan.offset }
+            val outcome =
+                suspendCoroutineUninterceptedOrReturn<Any?> { cont ->
+                    synchronized(lock) {
+                        if (searchedBy === cont) {
+                            quickScan.offset = searchedTo
+                            searchedBy = null
+                        } else {
+                            quickScan.offset = searched
+                        }
+                        untilStep(separators, forLine, quickScan)
+                            ?: park(cont, "readuntil").also {
+                                searchedBy = cont
+                                searchedTo = quickScan.offset
+                            }
+                    }
                 }
-            awaitWake(w)
-            offset = w.searched
+            if (outcome is ByteArray) return outcome
+            afterWake(outcome)
         }
     }
 
@@ -286,7 +306,7 @@ internal class ReaderCore(
                 if (start > limit) {
                     overrun("Separator is found, but chunk is longer than limit", start, forLine)
                 }
-                val chunk = buffer.readByteArray(scan.matchEnd.toInt())
+                val chunk = takeBytes(scan.matchEnd.toInt())
                 maybeResumeTransport()
                 return chunk
             }
@@ -361,9 +381,31 @@ internal class ReaderCore(
 
     private fun take(n: Int): ByteArray {
         val count = minOf(n.toLong(), buffer.size).toInt()
-        val data = buffer.readByteArray(count)
+        val data = takeBytes(count)
         maybeResumeTransport()
         return data
+    }
+
+    /**
+     * Removes the first [count] bytes (at most the buffered size) as an array. When the head segment holds exactly
+     * those bytes in an array of their own size (a small socket read, wrapped whole), that array is handed over
+     * instead of copied: it is never a pooled segment's array (those are all [SEGMENT_SIZE] long), and nothing else
+     * refers to it once its segment is consumed.
+     */
+    @OptIn(UnsafeIoApi::class)
+    private fun takeBytes(count: Int): ByteArray {
+        var whole: ByteArray? = null
+        if (count in 1 until SEGMENT_SIZE) {
+            UnsafeBufferOperations.readFromHead(buffer) { bytes, start, end ->
+                if (start == 0 && end == count && bytes.size == count) {
+                    whole = bytes
+                    count
+                } else {
+                    0
+                }
+            }
+        }
+        return whole ?: buffer.readByteArray(count)
     }
 
     private fun maybeResumeTransport() {
@@ -373,8 +415,15 @@ internal class ReaderCore(
         }
     }
 
-    private fun beginWait(name: String): Waiter {
-        if (waiter?.isCancelled == false) {
+    /**
+     * Parks [cont] as the waiter after a step that could not finish, or throws: another read waits already, an
+     * exception is stored, or the read's job is cancelled. Returns [COROUTINE_SUSPENDED] for the read to return.
+     */
+    private fun park(
+        cont: Continuation<Any?>,
+        name: String,
+    ): Any {
+        if (waitCont != null) {
             throw IllegalStateException("$name() called while another coroutine is already waiting for incoming data")
         }
         // A stored exception never arrives through a waiter registered after it: fail now instead of hanging.
@@ -384,40 +433,71 @@ internal class ReaderCore(
             paused = false
             transport?.resumeReading()
         }
-        return Waiter().also { waiter = it }
-    }
-
-    private fun wakeWaiter(error: Throwable?): CancellableContinuation<Throwable?>? {
-        val w = waiter ?: return null
-        waiter = null
-        w.woken = true
-        w.error = error
-        return w.continuation
-    }
-
-    // ---- suspension (lock not held) -----------------------------------------------------------------------------
-
-    @Suppress("NOTHING_TO_INLINE") // inlined into each waiting read: one coroutine frame per wait instead of two
-    private suspend inline fun awaitWake(w: Waiter) {
-        val error =
-            try {
-                suspendCancellableCoroutine { continuation ->
-                    val early =
-                        synchronized(lock) {
-                            if (w.woken) {
-                                true
-                            } else {
-                                w.continuation = continuation
-                                false
-                            }
-                        }
-                    if (early) continuation.resume(w.error)
-                }
-            } finally {
-                synchronized(lock) { if (waiter === w) waiter = null }
+        val job = cont.context[Job]
+        if (job != null) {
+            job.ensureActive()
+            // Not invoked at once even if the job is cancelled meanwhile: the check below covers that case.
+            @OptIn(InternalCoroutinesApi::class)
+            val handle = job.invokeOnCompletion(onCancelling = true, invokeImmediately = false, onJobCancelling)
+            if (!job.isActive) {
+                handle.dispose()
+                job.ensureActive()
             }
-        // Thrown here, not through resumeWithException, so the caller gets the very instance that was stored.
-        if (error != null) throw error
+            waitHandle = handle
+        }
+        cancelledWaiter = false
+        waitCont = cont
+        waitJob = job
+        return COROUTINE_SUSPENDED
+    }
+
+    /** Takes the waiter out (lock held); the caller resumes it with [resumeWaiter] once the lock is released. */
+    private fun wakeWaiter(): Continuation<Any?>? {
+        cancelledWaiter = false
+        val cont = waitCont ?: return null
+        waitCont = null
+        waitJob = null
+        waitHandle?.dispose()
+        waitHandle = null
+        return cont
+    }
+
+    /** The waiting read's job is being cancelled: free its place now and let it throw when it runs. */
+    private fun wakeCancelled() {
+        val cont =
+            synchronized(lock) {
+                // A registration left from an earlier wait fires for a job that no longer waits here: ignore it.
+                if (waitJob?.isActive != false) return
+                wakeWaiter().also { cancelledWaiter = true }
+            }
+        if (cont != null) resumeWaiter(cont, null)
+    }
+
+    /**
+     * Resumes a parked read through its dispatcher. A stored exception travels as a value, not through
+     * `resumeWithException`, so that the read throws the very instance that was stored.
+     */
+    private fun resumeWaiter(
+        cont: Continuation<Any?>,
+        error: Throwable?,
+    ) {
+        cont.intercepted().resume(error)
+    }
+
+    /**
+     * A woken read's first step: throws if its job was cancelled meanwhile (nothing consumed, as in CPython) or if
+     * a stored exception woke it. A read that ends here lets go of [searchedBy] unless another read is parked now:
+     * nothing that leads back to the caller's coroutine may stay reachable from the reader after its read (the
+     * writer's cleaner reaches the reader, and would then keep the writer alive). Forgetting an offset is always
+     * safe: a search that starts earlier finds the same separator.
+     */
+    private suspend inline fun afterWake(outcome: Any?) {
+        val context = coroutineContext
+        if (outcome is Throwable || !context.isActive) {
+            synchronized(lock) { if (searchedBy !== waitCont) searchedBy = null }
+            context.ensureActive()
+            throw outcome as Throwable
+        }
     }
 
     override fun toString(): String =
@@ -427,7 +507,8 @@ internal class ReaderCore(
                 if (buffer.size != 0L) append(' ').append(buffer.size).append(" bytes")
                 if (eof) append(" eof")
                 if (limit != DEFAULT_LIMIT) append(" limit=").append(limit)
-                waiter?.let { append(" waiter=").append(it) }
+                if (waitCont != null) append(" waiter=<Future pending>")
+                if (cancelledWaiter) append(" waiter=<Future cancelled>")
                 exception?.let { append(" exception=").append(it) }
                 transport?.let { append(" transport=").append(it) }
                 if (paused) append(" paused")
@@ -440,5 +521,9 @@ internal class ReaderCore(
         const val DEFAULT_LIMIT: Int = 65536
         private val EMPTY = ByteArray(0)
         private const val NEWLINE: Byte = '\n'.code.toByte()
+
+        /** kotlinx-io's segment size: the length of every pooled segment's array. */
+        @OptIn(UnsafeIoApi::class)
+        private val SEGMENT_SIZE = UnsafeBufferOperations.maxSafeWriteCapacity
     }
 }
