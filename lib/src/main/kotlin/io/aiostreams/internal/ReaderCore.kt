@@ -23,9 +23,9 @@ import kotlin.coroutines.resume
  * consumers on different threads.
  *
  * All state is guarded by [lock]. A read runs as a loop of locked attempts: each attempt either finishes (returns or
- * throws) or parks the read's coroutine as the waiter in the same locked step; a wake only resumes it, and the read
- * then tries again. Bytes are only ever
- * removed in the same locked attempt that returns them, which is what makes a cancelled read consume nothing.
+ * throws) or parks the read's coroutine as the waiter in the same locked step. A wake only resumes the coroutine
+ * through its dispatcher, and the read then tries again. Bytes are only ever removed in the same locked attempt that
+ * returns them, which is what makes a cancelled read consume nothing.
  */
 internal class ReaderCore(
     val limit: Int,
@@ -43,7 +43,8 @@ internal class ReaderCore(
     /**
      * The parked read, if any: its coroutine (resumed with null, or with the stored exception that woke it), its job
      * and the registration that wakes it when that job is cancelled. A cancelled read frees the place the moment it
-     * is cancelled, not when its coroutine next runs. No object is built per wait but the registration.
+     * is cancelled, not when its coroutine next runs. A wait builds the waiting read's frame and this registration,
+     * nothing else.
      */
     private var waitCont: Continuation<Any?>? = null
     private var waitJob: Job? = null
