@@ -41,13 +41,12 @@ internal class ReaderCore(
     private var paused = false
 
     /**
-     * The parked read, if any: its coroutine (resumed with null, or with the stored exception that woke it), its job
-     * and the registration that wakes it when that job is cancelled. A cancelled read frees the place the moment it
+     * The parked read, if any: its coroutine (resumed with null, or with the stored exception that woke it), and the
+     * registration that wakes it when its job is cancelled. A cancelled read frees the place the moment it
      * is cancelled, not when its coroutine next runs. A wait builds the waiting read's frame and this registration,
      * nothing else.
      */
     private var waitCont: Continuation<Any?>? = null
-    private var waitJob: Job? = null
     private var waitHandle: DisposableHandle? = null
 
     /** The last waiter was cancelled and nothing has been fed since: shown by [toString], as CPython's repr does. */
@@ -448,7 +447,6 @@ internal class ReaderCore(
         }
         cancelledWaiter = false
         waitCont = cont
-        waitJob = job
         return COROUTINE_SUSPENDED
     }
 
@@ -457,7 +455,6 @@ internal class ReaderCore(
         cancelledWaiter = false
         val cont = waitCont ?: return null
         waitCont = null
-        waitJob = null
         waitHandle?.dispose()
         waitHandle = null
         return cont
@@ -468,7 +465,7 @@ internal class ReaderCore(
         val cont =
             synchronized(lock) {
                 // A registration left from an earlier wait fires for a job that no longer waits here: ignore it.
-                if (waitJob?.isActive != false) return
+                if (waitCont?.context?.get(Job)?.isActive != false) return
                 wakeWaiter().also { cancelledWaiter = true }
             }
         if (cont != null) resumeWaiter(cont, null)
