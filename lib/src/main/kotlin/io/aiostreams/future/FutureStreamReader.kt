@@ -3,6 +3,7 @@ package io.aiostreams.future
 import io.aiostreams.StreamReader
 import io.aiostreams.internal.Separators
 import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Job
 import kotlinx.coroutines.future.future
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.Executor
@@ -23,7 +24,8 @@ import java.util.function.Consumer
  *
  * **Cancellation:** cancelling a returned future cancels the read; a cancelled [readLine], [readUntil] or
  * [readExactly] consumes nothing. **Time-outs:** `readLine().orTimeout(5, SECONDS)` cancels the read when the time
- * is up, so it consumes nothing and the next read may wait again. Do not bound a wait with `get(timeout, unit)`
+ * is up, so it consumes nothing and the next read may wait again, even one started by a callback on the timer's
+ * thread before the timed-out read's coroutine has ended (the new read cancels that coroutine first). Do not bound a wait with `get(timeout, unit)`
  * instead: that leaves the read pending, and the next read then fails with `IllegalStateException` (only one read
  * may wait at a time).
  *
@@ -123,8 +125,9 @@ public class FutureStreamReader
         private fun loop(
             action: Consumer<ByteArray>,
             next: suspend () -> ByteArray,
-        ): CompletableFuture<Void?> =
-            scope.future(start = CoroutineStart.UNDISPATCHED) {
+        ): CompletableFuture<Void?> {
+            settlePrevious()
+            return track {
                 while (true) {
                     val item = next()
                     if (item.isEmpty()) break
@@ -132,12 +135,47 @@ public class FutureStreamReader
                 }
                 null
             }
+        }
+
+        /** The coroutine of the last read that had to wait, and its future (written by the caller's thread). */
+        @Volatile private var lastJob: Job? = null
+
+        @Volatile private var lastFuture: CompletableFuture<*>? = null
+
+        /**
+         * Starts [block] as a future and remembers its coroutine. Started undispatched, the block records its job
+         * before it first suspends, so the job and the future recorded are always the same read's.
+         */
+        private inline fun <T> track(crossinline block: suspend () -> T): CompletableFuture<T> =
+            scope
+                .future(start = CoroutineStart.UNDISPATCHED) {
+                    lastJob = coroutineContext[Job]
+                    block()
+                }.also { lastFuture = it }
+
+        /**
+         * Cancels the last read's coroutine when its future is already done but the coroutine still waits.
+         *
+         * A future completed from outside (by `orTimeout`'s timer, or `complete`) cancels its coroutine in a callback
+         * on the completing thread, and that thread may wake the caller's `get()` first. The caller's next read
+         * would then find the old read still holding the reader's only place for a waiting read. Cancelling it here,
+         * as that callback will, frees the place before the new read starts; a cancelled read consumes nothing.
+         */
+        private fun settlePrevious() {
+            val future = lastFuture ?: return
+            if (!future.isDone) return
+            val job = lastJob
+            lastJob = null
+            lastFuture = null
+            if (job != null && job.isActive) job.cancel()
+        }
 
         /** The read done now when the buffer allows it; a coroutine only when it has to wait. */
         private inline fun attempt(
             now: () -> ByteArray?,
             crossinline later: suspend () -> ByteArray,
         ): CompletableFuture<ByteArray> {
+            settlePrevious()
             val done =
                 try {
                     now()
@@ -147,7 +185,7 @@ public class FutureStreamReader
             return if (done != null) {
                 CompletableFuture.completedFuture(done)
             } else {
-                scope.future(start = CoroutineStart.UNDISPATCHED) { later() }
+                track { later() }
             }
         }
 

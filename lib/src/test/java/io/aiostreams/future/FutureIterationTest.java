@@ -152,6 +152,51 @@ class FutureIterationTest {
     }
 
     @Test
+    void aReadStartedByTheThreadThatTimedOutThePreviousOneMayWaitAtOnce() throws Exception {
+        // orTimeout's timer thread wakes the caller's get() before the callback that cancels the timed-out read:
+        // dependents run last-registered first. A dependent registered here runs in that same window, every time.
+        StreamReader reader = new StreamReader();
+        FutureStreamReader futures = new FutureStreamReader(reader);
+        reader.feedData(ascii("par"));
+        CompletableFuture<byte[]> first = futures.readLine();
+        AtomicReference<CompletableFuture<byte[]>> next = new AtomicReference<>();
+        first.whenComplete((line, failure) -> next.set(futures.readLine()));
+        assertTrue(first.completeExceptionally(new TimeoutException()));
+        assertFalse(next.get().isDone(), "the next read waits for its line instead of failing");
+        reader.feedData(ascii("tial\n"));
+        assertArrayEquals(ascii("partial\n"), next.get().get(WAIT, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aLineLoopStartedByTheThreadThatTimedOutAReadGetsThatReadsLine() throws Exception {
+        StreamReader reader = new StreamReader();
+        FutureStreamReader futures = new FutureStreamReader(reader);
+        reader.feedData(ascii("par"));
+        CompletableFuture<byte[]> first = futures.readLine();
+        List<String> lines = new CopyOnWriteArrayList<>();
+        AtomicReference<CompletableFuture<Void>> loop = new AtomicReference<>();
+        first.whenComplete((line, failure) ->
+                loop.set(futures.forEachLine(l -> lines.add(new String(l, US_ASCII)))));
+        assertTrue(first.completeExceptionally(new TimeoutException()));
+        reader.feedData(ascii("tial\nrest"));
+        reader.feedEof();
+        assertNull(loop.get().get(WAIT, TimeUnit.SECONDS));
+        assertEquals(List.of("partial\n", "rest"), lines);
+    }
+
+    @Test
+    void aSecondReadWhileTheFirstStillWaitsFailsAndLeavesTheFirstWaiting() throws Exception {
+        StreamReader reader = new StreamReader();
+        FutureStreamReader futures = new FutureStreamReader(reader);
+        CompletableFuture<byte[]> first = futures.readLine();
+        ExecutionException second = assertThrows(ExecutionException.class,
+                () -> futures.readLine().get(WAIT, TimeUnit.SECONDS));
+        assertInstanceOf(IllegalStateException.class, second.getCause());
+        reader.feedData(ascii("one\n"));
+        assertArrayEquals(ascii("one\n"), first.get(WAIT, TimeUnit.SECONDS));
+    }
+
+    @Test
     void cancelTrueCancelsAWaitingReadExactlyAndConsumesNothing() throws Exception {
         StreamReader reader = new StreamReader();
         FutureStreamReader futures = new FutureStreamReader(reader);
