@@ -14,6 +14,7 @@ import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.NonCancellable
+import kotlinx.coroutines.asContextElement
 import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitCancellation
@@ -76,6 +77,63 @@ class ConcurrencyAndCancellationSpec :
                 String(next.await()) shouldBe "line\n"
                 cancelled.isCancelled shouldBe true
             }
+        }
+
+        test("aReadParkedWhileACancelledReadWasOnItsWayCanStillBeCancelled") {
+            runBlocking {
+                val reader = StreamReader()
+                reader.feedData("par".ascii())
+                val cancelled = launch(start = CoroutineStart.UNDISPATCHED) { reader.readLine() }
+                cancelled.cancel()
+                // Not a child: if it never wakes, the time-out below fails the test instead of runBlocking hanging.
+                val parked =
+                    CoroutineScope(coroutineContext.minusKey(Job)).launch(start = CoroutineStart.UNDISPATCHED) {
+                        reader.readLine()
+                    }
+                // The cancelled read runs its clean-up now, after the second read registered with its own job.
+                cancelled.join()
+                parked.cancel()
+                withTimeout(10.seconds) { parked.join() }
+                parked.isCancelled shouldBe true
+                reader.toString() shouldBe "<StreamReader 3 bytes waiter=<Future cancelled>>"
+                reader.feedData("tial\n".ascii())
+                String(reader.readLine()) shouldBe "partial\n"
+            }
+        }
+
+        test("aCoroutineThatWaitedForEarlierLinesIsStillCancelledOutOfItsNextWait") {
+            val reader = StreamReader()
+            val lines = mutableListOf<String>()
+            val job =
+                CoroutineScope(Dispatchers.Default).launch {
+                    while (true) lines += String(reader.readLine())
+                }
+            for (i in 1..3) {
+                withTimeout(10.seconds) { while (!reader.toString().contains("waiter=<Future pending>")) delay(1) }
+                reader.feedData("line $i\n".ascii())
+                withTimeout(10.seconds) { while (lines.size < i) delay(1) }
+            }
+            withTimeout(10.seconds) { while (!reader.toString().contains("waiter=<Future pending>")) delay(1) }
+            reader.feedData("par".ascii())
+            withTimeout(10.seconds) { job.cancelAndJoin() }
+            job.isCancelled shouldBe true
+            lines shouldBe listOf("line 1\n", "line 2\n", "line 3\n")
+            reader.feedData("tial\n".ascii())
+            String(reader.readLine()) shouldBe "partial\n"
+        }
+
+        test("aWaitingReadResumesInItsCallersThreadContext") {
+            val local = ThreadLocal<String?>()
+            val reader = StreamReader()
+            val seen =
+                CoroutineScope(Dispatchers.Default + local.asContextElement("the caller's")).async {
+                    val line = reader.readLine()
+                    String(line) + local.get()
+                }
+            withTimeout(10.seconds) { while (!reader.toString().contains("waiter=<Future pending>")) delay(1) }
+            // Fed from a thread with no such value: the woken read must still run with the caller's.
+            Thread { reader.feedData("x\n".ascii()) }.apply { start() }.join()
+            withTimeout(10.seconds) { seen.await() } shouldBe "x\nthe caller's"
         }
 
         // The reads below run in scopes of their own, so that a read that never wakes fails the test by a timeout

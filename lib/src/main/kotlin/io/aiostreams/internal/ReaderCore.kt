@@ -6,17 +6,13 @@ import kotlinx.coroutines.DisposableHandle
 import kotlinx.coroutines.InternalCoroutinesApi
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.ensureActive
-import kotlinx.coroutines.isActive
 import kotlinx.io.Buffer
 import kotlinx.io.UnsafeIoApi
 import kotlinx.io.readByteArray
 import kotlinx.io.unsafe.UnsafeBufferOperations
 import kotlin.coroutines.Continuation
-import kotlin.coroutines.coroutineContext
 import kotlin.coroutines.intrinsics.COROUTINE_SUSPENDED
-import kotlin.coroutines.intrinsics.intercepted
 import kotlin.coroutines.intrinsics.suspendCoroutineUninterceptedOrReturn
-import kotlin.coroutines.resume
 
 /**
  * The engine behind [io.aiostreams.StreamReader]: CPython's `StreamReader` algorithm, made safe for producers and
@@ -41,13 +37,21 @@ internal class ReaderCore(
     private var paused = false
 
     /**
-     * The parked read, if any: its coroutine (resumed with null, or with the stored exception that woke it), and the
-     * registration that wakes it when its job is cancelled. A cancelled read frees the place the moment it
-     * is cancelled, not when its coroutine next runs. A wait builds the waiting read's frame and this registration,
-     * nothing else.
+     * The parked read, if any, as its frame (resumed with null, or with the stored exception that woke it). A
+     * cancelled read frees the place the moment it is cancelled, not when its coroutine next runs.
      */
-    private var waitCont: Continuation<Any?>? = null
+    private var waitCont: WaitingRead? = null
+
+    /** The reader's own frame, reused by every wait that finds it free (see [WaitingRead]); made at the first wait. */
+    private var spareFrame: WaitingRead? = null
+
+    /**
+     * The registration that wakes a parked read when its job is cancelled, and that job. It outlives a wake that
+     * returns bytes, so that a coroutine reading line after line registers once; it is dropped when another job waits,
+     * when a wait ends in a failure or a cancellation, and at end of stream or a stored exception.
+     */
     private var waitHandle: DisposableHandle? = null
+    private var registeredJob: Job? = null
 
     /** The last waiter was cancelled and nothing has been fed since: shown by [toString], as CPython's repr does. */
     private var cancelledWaiter = false
@@ -55,14 +59,9 @@ internal class ReaderCore(
     /** Registered with a waiting read's job; acts only when the job of the read parked now is cancelled. */
     private val onJobCancelling: (Throwable?) -> Unit = { wakeCancelled() }
 
-    /**
-     * The waiting `readUntil` parked last, and how far it had searched; cleared when that read runs again or ends
-     * woken by a failure or a cancellation.
-     */
-    private var searchedBy: Continuation<Any?>? = null
-    private var searchedTo = 0L
+    private val resumer = WaitingRead.Resumer { frame, woken -> resumeRead(frame, woken) }
 
-    /** The search state of a `readUntil`'s locked step (under [lock]; a waiting one keeps its offset between steps). */
+    /** The search state of a `readUntil`'s locked step (under [lock]; a waiting one keeps its offset in its frame). */
     private val quickScan = Separators.Scan()
 
     init {
@@ -79,7 +78,7 @@ internal class ReaderCore(
                 buffer.write(data)
                 afterFeed()
             }
-        wake?.let { resumeWaiter(it, null) }
+        wake?.wake(null)
     }
 
     /** Moves up to [max] bytes of [source] into the reader without copying segment contents. */
@@ -95,10 +94,10 @@ internal class ReaderCore(
                 buffer.write(source, n)
                 afterFeed()
             }
-        wake?.let { resumeWaiter(it, null) }
+        wake?.wake(null)
     }
 
-    private fun afterFeed(): Continuation<Any?>? {
+    private fun afterFeed(): WaitingRead? {
         val wake = wakeWaiter()
         val t = transport
         if (t != null && !paused && buffer.size > 2L * limit) {
@@ -121,18 +120,18 @@ internal class ReaderCore(
             synchronized(lock) {
                 if (!eof) eofError = error
                 eof = true
-                wakeWaiter()
+                wakeWaiter().also { dropRegistration() }
             }
-        wake?.let { resumeWaiter(it, null) }
+        wake?.wake(null)
     }
 
     fun setException(error: Throwable) {
         val wake =
             synchronized(lock) {
                 exception = error
-                wakeWaiter()
+                wakeWaiter().also { dropRegistration() }
             }
-        wake?.let { resumeWaiter(it, error) }
+        wake?.wake(error)
     }
 
     fun exception(): Throwable? = synchronized(lock) { exception }
@@ -172,26 +171,18 @@ internal class ReaderCore(
 
     // ---- consumer side ------------------------------------------------------------------------------------------
 
-    // Each read first tries once under the lock and returns without suspending when it can: the waiting version,
-    // called last (a tail call), is the only one that allocates a coroutine frame.
+    // Each read is one locked step inside `suspendCoroutineUninterceptedOrReturn`, in tail position: a read that can
+    // finish returns at once and allocates nothing; one that cannot parks its caller with the reader's frame.
 
     suspend fun read(n: Int): ByteArray {
-        synchronized(lock) {
-            exception?.let { throw it }
-            if (n == 0) return EMPTY
-            if (n > 0) readStep(n)?.let { return it }
-        }
-        return if (n < 0) readAll() else readWaiting(n)
-    }
-
-    private suspend fun readWaiting(n: Int): ByteArray {
-        val outcome =
-            suspendCoroutineUninterceptedOrReturn<Any?> { cont ->
-                synchronized(lock) { readStep(n) ?: park(cont, "read") }
+        if (n < 0) return readAll()
+        return suspendCoroutineUninterceptedOrReturn { cont ->
+            synchronized(lock) {
+                exception?.let { throw it }
+                if (n == 0) return@suspendCoroutineUninterceptedOrReturn EMPTY
+                readStep(n) ?: park(cont, WaitingRead.READ, n, null, false, 0L)
             }
-        if (outcome is ByteArray) return outcome
-        afterWake(outcome)
-        return synchronized(lock) { takeOrEofError(n) }
+        }
     }
 
     private fun readStep(n: Int): ByteArray? = if (buffer.size != 0L || eof) takeOrEofError(n) else null
@@ -220,22 +211,12 @@ internal class ReaderCore(
 
     suspend fun readExactly(n: Int): ByteArray {
         require(n >= 0) { "readexactly size can not be less than zero" }
-        synchronized(lock) {
-            exception?.let { throw it }
-            if (n == 0) return EMPTY
-            exactlyStep(n)?.let { return it }
-        }
-        return exactlyWaiting(n)
-    }
-
-    private suspend fun exactlyWaiting(n: Int): ByteArray {
-        while (true) {
-            val outcome =
-                suspendCoroutineUninterceptedOrReturn<Any?> { cont ->
-                    synchronized(lock) { exactlyStep(n) ?: park(cont, "readexactly") }
-                }
-            if (outcome is ByteArray) return outcome
-            afterWake(outcome)
+        return suspendCoroutineUninterceptedOrReturn { cont ->
+            synchronized(lock) {
+                exception?.let { throw it }
+                if (n == 0) return@suspendCoroutineUninterceptedOrReturn EMPTY
+                exactlyStep(n) ?: park(cont, WaitingRead.EXACTLY, n, null, false, 0L)
+            }
         }
     }
 
@@ -247,52 +228,38 @@ internal class ReaderCore(
 
     /**
      * CPython's `readuntil`. With [forLine], a limit overrun discards the line (or the whole buffer) in the same
-     * locked step and throws `IllegalArgumentException`, as `readline()` does.
+     * locked step and throws `IllegalArgumentException`, as `readline()` does. A waiting one searches on from where
+     * it stopped: its frame keeps the offset.
      */
     suspend fun readUntil(
         separators: Separators,
         forLine: Boolean,
-    ): ByteArray {
-        val offset =
+    ): ByteArray =
+        suspendCoroutineUninterceptedOrReturn { cont ->
             synchronized(lock) {
                 exception?.let { throw it }
                 quickScan.offset = 0L
-                untilStep(separators, forLine, quickScan)?.let { return it }
-                quickScan.offset
+                untilStep(separators, forLine, quickScan)
+                    ?: park(cont, WaitingRead.UNTIL, 0, separators, forLine, quickScan.offset)
             }
-        return untilWaiting(separators, forLine, offset)
-    }
-
-    /**
-     * A waiting `readUntil` searches on from where it stopped: its offset is kept in [searchedTo] while it waits (a
-     * local written inside the suspension block would be boxed once per read).
-     */
-    private suspend fun untilWaiting(
-        separators: Separators,
-        forLine: Boolean,
-        searched: Long,
-    ): ByteArray {
-        while (true) {
-            val outcome =
-                suspendCoroutineUninterceptedOrReturn<Any?> { cont ->
-                    synchronized(lock) {
-                        if (searchedBy === cont) {
-                            quickScan.offset = searchedTo
-                            searchedBy = null
-                        } else {
-                            quickScan.offset = searched
-                        }
-                        untilStep(separators, forLine, quickScan)
-                            ?: park(cont, "readuntil").also {
-                                searchedBy = cont
-                                searchedTo = quickScan.offset
-                            }
-                    }
-                }
-            if (outcome is ByteArray) return outcome
-            afterWake(outcome)
         }
-    }
+
+    /** A woken read's locked step again, from its frame; null when it must wait on. */
+    private fun stepAgain(frame: WaitingRead): ByteArray? =
+        when (frame.kind) {
+            WaitingRead.READ -> {
+                readStep(frame.count)
+            }
+
+            WaitingRead.EXACTLY -> {
+                exactlyStep(frame.count)
+            }
+
+            else -> {
+                quickScan.offset = frame.searched
+                untilStep(frame.separators!!, frame.forLine, quickScan).also { frame.searched = quickScan.offset }
+            }
+        }
 
     private fun untilStep(
         separators: Separators,
@@ -420,11 +387,41 @@ internal class ReaderCore(
      * exception is stored, or the read's job is cancelled. Returns [COROUTINE_SUSPENDED] for the read to return.
      */
     private fun park(
-        cont: Continuation<Any?>,
-        name: String,
+        cont: Continuation<ByteArray>,
+        kind: Int,
+        count: Int,
+        separators: Separators?,
+        forLine: Boolean,
+        searched: Long,
     ): Any {
+        val spare = spareFrame
+        val frame =
+            if (spare != null && spare.caller == null) {
+                spare
+            } else {
+                WaitingRead(resumer).also { if (spare == null) spareFrame = it }
+            }
+        frame.kind = kind
+        frame.count = count
+        frame.separators = separators
+        frame.forLine = forLine
+        frame.searched = searched
+        frame.caller = cont
+        try {
+            checkCanWait(frame)
+        } catch (e: Throwable) {
+            frame.release()
+            throw e
+        }
+        return COROUTINE_SUSPENDED
+    }
+
+    /** Makes [frame], filled, the waiter; throws (leaving it to the caller to release it) when it may not wait. */
+    private fun checkCanWait(frame: WaitingRead) {
         if (waitCont != null) {
-            throw IllegalStateException("$name() called while another coroutine is already waiting for incoming data")
+            throw IllegalStateException(
+                "${frame.name}() called while another coroutine is already waiting for incoming data",
+            )
         }
         // A stored exception never arrives through a waiter registered after it: fail now instead of hanging.
         exception?.let { throw it }
@@ -433,69 +430,84 @@ internal class ReaderCore(
             paused = false
             transport?.resumeReading()
         }
-        val job = cont.context[Job]
+        val job = frame.context[Job]
         if (job != null) {
             job.ensureActive()
-            // Not invoked at once even if the job is cancelled meanwhile: the check below covers that case.
-            @OptIn(InternalCoroutinesApi::class)
-            val handle = job.invokeOnCompletion(onCancelling = true, invokeImmediately = false, onJobCancelling)
+            if (job !== registeredJob) {
+                dropRegistration()
+                // Not invoked at once even if the job is cancelled meanwhile: the check below covers that case.
+                @OptIn(InternalCoroutinesApi::class)
+                val handle = job.invokeOnCompletion(onCancelling = true, invokeImmediately = false, onJobCancelling)
+                waitHandle = handle
+                registeredJob = job
+            }
             if (!job.isActive) {
-                handle.dispose()
+                dropRegistration()
                 job.ensureActive()
             }
-            waitHandle = handle
         }
         cancelledWaiter = false
-        waitCont = cont
-        return COROUTINE_SUSPENDED
+        waitCont = frame
     }
 
-    /** Takes the waiter out (lock held); the caller resumes it with [resumeWaiter] once the lock is released. */
-    private fun wakeWaiter(): Continuation<Any?>? {
-        cancelledWaiter = false
-        val cont = waitCont ?: return null
-        waitCont = null
+    private fun dropRegistration() {
         waitHandle?.dispose()
         waitHandle = null
-        return cont
+        registeredJob = null
+    }
+
+    /** Takes the waiter out (lock held); the caller wakes it with [WaitingRead.wake] once the lock is released. */
+    private fun wakeWaiter(): WaitingRead? {
+        cancelledWaiter = false
+        val frame = waitCont ?: return null
+        waitCont = null
+        return frame
     }
 
     /** The waiting read's job is being cancelled: free its place now and let it throw when it runs. */
     private fun wakeCancelled() {
-        val cont =
+        val frame =
             synchronized(lock) {
                 // A registration left from an earlier wait fires for a job that no longer waits here: ignore it.
                 if (waitCont?.context?.get(Job)?.isActive != false) return
                 wakeWaiter().also { cancelledWaiter = true }
             }
-        if (cont != null) resumeWaiter(cont, null)
+        frame?.wake(null)
     }
 
     /**
-     * Resumes a parked read through its dispatcher. A stored exception travels as a value, not through
-     * `resumeWithException`, so that the read throws the very instance that was stored.
+     * A woken read runs here, on its caller's dispatcher and in its caller's context: it throws if its job was
+     * cancelled meanwhile (nothing consumed, as in CPython) or if a stored exception woke it, and otherwise takes its
+     * locked step again. It resumes its caller with the outcome, or parks again. A stored exception reaches the
+     * caller as the very instance that was stored: it travels as a value, and the caller is resumed directly, not
+     * through a path that copies exceptions to recover stack traces.
      */
-    private fun resumeWaiter(
-        cont: Continuation<Any?>,
-        error: Throwable?,
+    private fun resumeRead(
+        frame: WaitingRead,
+        woken: Throwable?,
     ) {
-        cont.intercepted().resume(error)
-    }
-
-    /**
-     * A woken read's first step: throws if its job was cancelled meanwhile (nothing consumed, as in CPython) or if
-     * a stored exception woke it. A read that ends here lets go of [searchedBy] unless another read is parked now:
-     * nothing that leads back to the caller's coroutine may stay reachable from the reader after its read (the
-     * writer's cleaner reaches the reader, and would then keep the writer alive). Forgetting an offset is always
-     * safe: a search that starts earlier finds the same separator.
-     */
-    private suspend inline fun afterWake(outcome: Any?) {
-        val context = coroutineContext
-        if (outcome is Throwable || !context.isActive) {
-            synchronized(lock) { if (searchedBy !== waitCont) searchedBy = null }
-            context.ensureActive()
-            throw outcome as Throwable
-        }
+        val caller = frame.caller ?: error("A free read frame was resumed")
+        val outcome =
+            synchronized(lock) {
+                try {
+                    caller.context.ensureActive()
+                    if (woken != null) throw woken
+                    val data = stepAgain(frame)
+                    if (data == null) {
+                        checkCanWait(frame)
+                        return
+                    }
+                    frame.release()
+                    Result.success(data)
+                } catch (e: Throwable) {
+                    frame.release()
+                    // Its job is probably ending: let go of it now rather than at end of stream (unless another job
+                    // has registered since, for a read parked while this one was on its way).
+                    if (registeredJob === caller.context[Job]) dropRegistration()
+                    Result.failure(e)
+                }
+            }
+        caller.resumeWith(outcome)
     }
 
     override fun toString(): String =
