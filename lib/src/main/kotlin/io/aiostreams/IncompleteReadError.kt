@@ -19,15 +19,38 @@ import java.io.EOFException
  * too. Despite the `Error` suffix, kept for Python's name, this is an ordinary checked exception, not a
  * `java.lang.Error`.
  *
- * **Python:** `asyncio.IncompleteReadError(partial, expected)`.
+ * ### Stack trace
+ * **One raised by a read that had to wait carries no stack trace.** Such a read is finished by its coroutine when
+ * it resumes, and the thread's stack then holds the dispatcher that resumed it, never the code that called the read
+ * (that code is suspended, not on the stack). Recording those frames would cost every stream that ends this way
+ * about a kilobyte, for nothing a reader of the trace could use. One raised at once, by a read that found end of
+ * stream already there, records the caller's stack as usual, and so does one built with the public constructor.
+ *
+ * **Python:** `asyncio.IncompleteReadError(partial, expected)`; Python's traceback names the `await`, which a JVM
+ * stack trace cannot do for a suspended caller.
  *
  * @property partial the bytes read before end of stream; possibly empty, never `null`.
  * @property expected the number of bytes that was asked for, or `null` when the read waited for a separator.
  */
-public class IncompleteReadError(
+public class IncompleteReadError internal constructor(
     public val partial: ByteArray,
     public val expected: Int?,
+    withStackTrace: Boolean,
 ) : EOFException("${partial.size} bytes read on a total of ${expected ?: "undefined"} expected bytes") {
+    /** An error whose stack trace is recorded, as any exception's. */
+    public constructor(partial: ByteArray, expected: Int?) : this(partial, expected, true)
+
+    /** False while the superclass is built, so that its call to [fillInStackTrace] records nothing. */
+    private var built = false
+
+    init {
+        built = true
+        if (withStackTrace) fillInStackTrace()
+    }
+
+    /** Records the current stack as usual, except while the error is being built (see the class comment). */
+    override fun fillInStackTrace(): Throwable = if (built) super.fillInStackTrace() else this
+
     private companion object {
         private const val serialVersionUID: Long = 1L
     }

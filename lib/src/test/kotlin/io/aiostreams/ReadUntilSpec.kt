@@ -4,9 +4,14 @@ import io.aiostreams.testing.FeedShape
 import io.aiostreams.testing.ascii
 import io.aiostreams.testing.fedWith
 import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
+import io.kotest.matchers.shouldNotBe
 import io.kotest.matchers.types.shouldBeInstanceOf
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.async
+import kotlinx.coroutines.coroutineScope
 
 class ReadUntilSpec :
     FunSpec({
@@ -92,5 +97,35 @@ class ReadUntilSpec :
             }.message shouldBe
                 "Separator should be at least one-byte string"
             shouldThrow<java.io.IOException> { reader.readUntil() }.message shouldBe "stored"
+        }
+
+        test("anIncompleteReadErrorRaisedAfterAWaitHasNoStackTraceAndOneRaisedAtOnceHasTheCallers") {
+            for ((name, operation) in listOf<Pair<String, suspend StreamReader.() -> ByteArray>>(
+                "readUntil" to { readUntil("\n".ascii()) },
+                "readExactly" to { readExactly(10) },
+            )) {
+                val waited = StreamReader()
+                waited.feedData("part".ascii())
+                val error =
+                    coroutineScope {
+                        val pending = async(start = CoroutineStart.UNDISPATCHED) { runCatching { waited.operation() } }
+                        waited.feedEof()
+                        pending.await().exceptionOrNull()
+                    }
+                error.shouldBeInstanceOf<IncompleteReadError>()
+                String(error.partial) shouldBe "part"
+                withClue(name) { error.stackTrace.size shouldBe 0 }
+                // Rethrown by a user who wants one, it records the stack then.
+                error.fillInStackTrace().stackTrace.size shouldNotBe 0
+
+                val atOnce = StreamReader()
+                atOnce.feedData("part".ascii())
+                atOnce.feedEof()
+                val immediate = shouldThrow<IncompleteReadError> { atOnce.operation() }
+                withClue(name) {
+                    immediate.stackTrace.any { it.className.startsWith(ReadUntilSpec::class.java.name) } shouldBe true
+                }
+            }
+            IncompleteReadError(ByteArray(0), null).stackTrace.size shouldNotBe 0
         }
     })

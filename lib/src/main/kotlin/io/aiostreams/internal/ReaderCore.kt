@@ -59,6 +59,12 @@ internal class ReaderCore(
     /** Registered with a waiting read's job; acts only when the job of the read parked now is cancelled. */
     private val onJobCancelling: (Throwable?) -> Unit = { wakeCancelled() }
 
+    /**
+     * A woken read's step runs now, on the thread that resumed it: an `IncompleteReadError` it raises would record
+     * only that thread's dispatcher on its stack, so it records none (see [IncompleteReadError]).
+     */
+    private var resuming = false
+
     private val resumer = WaitingRead.Resumer { frame, woken -> resumeRead(frame, woken) }
 
     /** The search state of a `readUntil`'s locked step (under [lock]; a waiting one keeps its offset in its frame). */
@@ -222,7 +228,7 @@ internal class ReaderCore(
 
     private fun exactlyStep(n: Int): ByteArray? {
         if (buffer.size >= n) return take(n)
-        if (eof) throw eofError ?: IncompleteReadError(buffer.readByteArray(), n)
+        if (eof) throw eofError ?: IncompleteReadError(buffer.readByteArray(), n, withStackTrace = !resuming)
         return null
     }
 
@@ -286,7 +292,7 @@ internal class ReaderCore(
             eofError?.let { if (!forLine || buffer.size == 0L) throw it }
             val partial = buffer.readByteArray()
             if (forLine) return partial
-            throw IncompleteReadError(partial, null)
+            throw IncompleteReadError(partial, null, withStackTrace = !resuming)
         }
         return null
     }
@@ -492,7 +498,13 @@ internal class ReaderCore(
                 try {
                     caller.context.ensureActive()
                     if (woken != null) throw woken
-                    val data = stepAgain(frame)
+                    resuming = true
+                    val data =
+                        try {
+                            stepAgain(frame)
+                        } finally {
+                            resuming = false
+                        }
                     if (data == null) {
                         checkCanWait(frame)
                         return
