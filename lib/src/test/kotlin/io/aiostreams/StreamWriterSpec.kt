@@ -173,6 +173,18 @@ class StreamWriterSpec :
             withTimeout(10_000) { server.waitClosed() }
         }
 
+        test("extraInfoFirstAskedAfterCloseStillGivesTheAddressesTheConnectionHad") {
+            val server = startServer("127.0.0.1", 0) { reader, _ -> reader.read() }
+            val (_, writer) = openConnection("127.0.0.1", server.port)
+            writer.close()
+            withTimeout(10_000) { writer.waitClosed() }
+            // CPython's transport records them when it is made; asking only now must not find a closed socket.
+            (writer.getExtraInfo("peername") as InetSocketAddress).port shouldBe server.port
+            (writer.getExtraInfo("sockname") as InetSocketAddress).address.hostAddress shouldBe "127.0.0.1"
+            server.close()
+            withTimeout(10_000) { server.waitClosed() }
+        }
+
         test("abortDropsTheBufferAndClosesAtOnce") {
             val server =
                 startServer("127.0.0.1", 0) { reader, _ ->

@@ -23,12 +23,18 @@ internal class SocketWire(
     private val channel: SocketChannel = socket.channel
     private val staging = Buffer()
 
-    override val extra: Map<String, Any?> =
-        mapOf(
-            "peername" to runCatching { channel.remoteAddress }.getOrNull(),
-            "sockname" to runCatching { channel.localAddress }.getOrNull(),
-            "socket" to channel,
-        )
+    // The addresses are taken now, as CPython's transport does, so that they outlive the socket; the map is built at
+    // the first question, which most connections never ask (it would be half of what a connection allocates).
+    private val peername = runCatching { channel.remoteAddress }.getOrNull()
+    private val sockname = runCatching { channel.localAddress }.getOrNull()
+    private var extraMap: Map<String, Any?>? = null
+
+    /** Immutable: a race between two first questions builds two equal maps, harmlessly. */
+    override val extra: Map<String, Any?>
+        get() =
+            extraMap ?: mapOf("peername" to peername, "sockname" to sockname, "socket" to channel).also {
+                extraMap = it
+            }
 
     override val canWriteEof: Boolean get() = true
 
