@@ -122,6 +122,24 @@ class ConcurrencyAndCancellationSpec :
             String(reader.readLine()) shouldBe "partial\n"
         }
 
+        test("aLazyCoroutineThatReadALineAndEndedElsewhereLeavesNothingOfItsBlockReachableFromTheReader") {
+            // A lazily started coroutine keeps its block, and the block what it captured, for as long as it is kept.
+            val reader = StreamReader()
+            val (job, held) = lazyLineReader(reader)
+            job.start()
+            withTimeout(10.seconds) { while (!reader.toString().contains("waiter=<Future pending>")) delay(1) }
+            reader.feedData("line\n".ascii())
+            withTimeout(10.seconds) { while (reader.toString().contains("waiter")) delay(1) }
+            withTimeout(10.seconds) { job.cancelAndJoin() }
+            withTimeout(30.seconds) {
+                while (held.get() != null) {
+                    System.gc()
+                    delay(20)
+                }
+            }
+            reader.toString() shouldBe "<StreamReader>"
+        }
+
         test("aWaitingReadResumesInItsCallersThreadContext") {
             val local = ThreadLocal<String?>()
             val reader = StreamReader()
@@ -289,3 +307,15 @@ class ConcurrencyAndCancellationSpec :
             }
         }
     })
+
+/** A lazily started coroutine that reads one line from [reader], then waits to be cancelled; and what its block holds. */
+private fun lazyLineReader(reader: StreamReader): Pair<Job, WeakReference<Any>> {
+    val captured = Any()
+    val job =
+        CoroutineScope(Dispatchers.Default).launch(start = CoroutineStart.LAZY) {
+            reader.readLine()
+            println(captured)
+            awaitCancellation()
+        }
+    return job to WeakReference(captured)
+}

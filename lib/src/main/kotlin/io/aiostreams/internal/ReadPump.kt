@@ -32,7 +32,7 @@ internal class ReadPump(
     @Volatile private var paused = false
     private val resumed = Signal()
 
-    @Volatile private var job: Job = Job().apply { complete() }
+    @Volatile private var job: Job = NO_JOB
 
     /** Set while a socket is read by callback rather than by [job]. */
     @Volatile private var callbacks: Callbacks? = null
@@ -159,16 +159,21 @@ internal class ReadPump(
     }
 
     /** Removes and returns bytes held while paused (for `startTls`, after the pump has stopped). */
-    fun takeHeld(): ByteArray = held.readByteArray()
+    fun takeHeld(): ByteArray = held?.readByteArray() ?: ByteArray(0)
 
     /**
      * Bytes a wire delivered after reading was paused (the pump was already waiting in the wire when the pause came):
      * held until reading resumes, so that **nothing reaches the sink while reading is paused**, as with CPython's
-     * `pause_reading()`.
+     * `pause_reading()`. Made at the first such delivery: most connections never have one.
      */
-    private val held = Buffer()
+    private var held: Buffer? = null
     private val deliver: (Buffer, Long) -> Unit = { buffer, max ->
-        if (paused || held.size > 0) held.write(buffer, minOf(max, buffer.size)) else sink.feed(buffer, max)
+        val waiting = held
+        if (paused || (waiting != null && waiting.size > 0)) {
+            (waiting ?: Buffer().also { held = it }).write(buffer, minOf(max, buffer.size))
+        } else {
+            sink.feed(buffer, max)
+        }
     }
 
     private suspend fun pump(wire: Wire) {
@@ -178,14 +183,15 @@ internal class ReadPump(
             while (true) {
                 currentCoroutineContext().ensureActive()
                 if (paused) withContext(resumeContext) { while (paused) resumed.await() }
-                if (held.size > 0) {
-                    sink.feed(held, held.size)
+                val waiting = held
+                if (waiting != null && waiting.size > 0) {
+                    sink.feed(waiting, waiting.size)
                     continue
                 }
                 if (ended || !wire.receive(deliver)) {
                     // What was held goes first: the loop comes back here once it is delivered.
                     ended = true
-                    if (held.size == 0L) break
+                    if ((held?.size ?: 0L) == 0L) break
                 }
             }
             onEof(wire)
@@ -196,5 +202,10 @@ internal class ReadPump(
             if (!currentCoroutineContext().isActive) return
             onError(e)
         }
+    }
+
+    private companion object {
+        /** Until a coroutine reads: a finished job, shared (cancelling, starting or joining it does nothing). */
+        val NO_JOB: Job = Job().apply { complete() }
     }
 }

@@ -26,7 +26,8 @@ import kotlin.coroutines.intrinsics.suspendCoroutineUninterceptedOrReturn
 internal class ReaderCore(
     val limit: Int,
 ) {
-    private val lock = Any()
+    /** The object itself: no one outside it ever locks it, and a lock object of its own would cost every connection. */
+    private inline val lock: Any get() = this
     private val buffer = Buffer()
     private var eof = false
     private var exception: Throwable? = null
@@ -48,7 +49,8 @@ internal class ReaderCore(
     /**
      * The registration that wakes a parked read when its job is cancelled, and that job. It outlives a wake that
      * returns bytes, so that a coroutine reading line after line registers once; it is dropped when another job waits,
-     * when a wait ends in a failure or a cancellation, and at end of stream or a stored exception.
+     * when a wait ends in a failure or a cancellation, when the job ends (the registration fires then too), and at end
+     * of stream or a stored exception.
      */
     private var waitHandle: DisposableHandle? = null
     private var registeredJob: Job? = null
@@ -456,10 +458,15 @@ internal class ReaderCore(
         waitCont = frame
     }
 
+    /**
+     * Disposes the registration, and lets go of the job and of the context the reader's frame last ran in: a job that
+     * ended must not stay reachable from a reader that lives on (a lazily started coroutine keeps its whole block).
+     */
     private fun dropRegistration() {
         waitHandle?.dispose()
         waitHandle = null
         registeredJob = null
+        spareFrame?.forget()
     }
 
     /** Takes the waiter out (lock held); the caller wakes it with [WaitingRead.wake] once the lock is released. */
@@ -470,10 +477,14 @@ internal class ReaderCore(
         return frame
     }
 
-    /** The waiting read's job is being cancelled: free its place now and let it throw when it runs. */
+    /**
+     * The registered job is being cancelled, or has completed: let go of it, and if a read of its waits, free the
+     * read's place now and let it throw when it runs.
+     */
     private fun wakeCancelled() {
         val frame =
             synchronized(lock) {
+                if (registeredJob?.isActive == false) dropRegistration()
                 // A registration left from an earlier wait fires for a job that no longer waits here: ignore it.
                 if (waitCont?.context?.get(Job)?.isActive != false) return
                 wakeWaiter().also { cancelledWaiter = true }

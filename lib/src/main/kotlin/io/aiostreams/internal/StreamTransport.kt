@@ -28,7 +28,8 @@ internal class StreamTransport(
     /** Accepted by a server (so `startTls` acts as the TLS server), rather than connected by a client. */
     val serverSide: Boolean = false,
 ) : ReadTransport {
-    private val lock = Any()
+    /** The object itself: no one outside it ever locks it, and a lock object of its own would cost every connection. */
+    private inline val lock: Any get() = this
 
     /** The loop the connection lives on. */
     val loop: Loop get() = wire.loop
@@ -78,8 +79,6 @@ internal class StreamTransport(
     init {
         reading.launch(wire, CoroutineStart.LAZY)
         sink.attach(this)
-        // A failure is reported through `closed`; nobody has to look at it.
-        closed.invokeOnCompletion { }
     }
 
     fun start() {

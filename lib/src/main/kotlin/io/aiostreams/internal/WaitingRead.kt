@@ -80,6 +80,12 @@ internal class WaitingRead(
         resumer.resumeRead(this, result.getOrNull() as Throwable?)
     }
 
+    /** Lets go of the context it was last dispatched in (its job may hold whatever its coroutine's block holds). */
+    fun forget() {
+        dispatched = null
+        dispatchedFor = null
+    }
+
     /** Frees the frame for the next read (reader's lock held); what it referred to of its caller goes with it. */
     fun release() {
         caller = null
