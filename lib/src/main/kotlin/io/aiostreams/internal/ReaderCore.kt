@@ -19,9 +19,9 @@ import kotlin.coroutines.intrinsics.suspendCoroutineUninterceptedOrReturn
  * consumers on different threads.
  *
  * All state is guarded by [lock]. A read runs as a loop of locked attempts: each attempt either finishes (returns or
- * throws) or parks the read's coroutine as the waiter in the same locked step. A wake only resumes the coroutine
- * through its dispatcher, and the read then tries again. Bytes are only ever removed in the same locked attempt that
- * returns them, which is what makes a cancelled read consume nothing.
+ * throws) or parks the read's caller, with a [WaitingRead] frame, as the waiter in the same locked step. A wake only
+ * dispatches that frame on the caller's dispatcher, where the read tries again and resumes its caller. Bytes are only
+ * ever removed in the same locked attempt that returns them, which is what makes a cancelled read consume nothing.
  */
 internal class ReaderCore(
     val limit: Int,
@@ -41,7 +41,7 @@ internal class ReaderCore(
      * The parked read, if any, as its frame (resumed with null, or with the stored exception that woke it). A
      * cancelled read frees the place the moment it is cancelled, not when its coroutine next runs.
      */
-    private var waitCont: WaitingRead? = null
+    private var waiter: WaitingRead? = null
 
     /** The reader's own frame, reused by every wait that finds it free (see [WaitingRead]); made at the first wait. */
     private var spareFrame: WaitingRead? = null
@@ -416,7 +416,7 @@ internal class ReaderCore(
         frame.searched = searched
         frame.caller = cont
         try {
-            checkCanWait(frame)
+            makeWaiter(frame)
         } catch (e: Throwable) {
             frame.release()
             throw e
@@ -424,9 +424,9 @@ internal class ReaderCore(
         return COROUTINE_SUSPENDED
     }
 
-    /** Makes [frame], filled, the waiter; throws (leaving it to the caller to release it) when it may not wait. */
-    private fun checkCanWait(frame: WaitingRead) {
-        if (waitCont != null) {
+    /** Makes [frame], filled, the waiter, or throws when it may not wait (the caller then releases the frame). */
+    private fun makeWaiter(frame: WaitingRead) {
+        if (waiter != null) {
             throw IllegalStateException(
                 "${frame.name}() called while another coroutine is already waiting for incoming data",
             )
@@ -455,7 +455,7 @@ internal class ReaderCore(
             }
         }
         cancelledWaiter = false
-        waitCont = frame
+        waiter = frame
     }
 
     /**
@@ -472,8 +472,8 @@ internal class ReaderCore(
     /** Takes the waiter out (lock held); the caller wakes it with [WaitingRead.wake] once the lock is released. */
     private fun wakeWaiter(): WaitingRead? {
         cancelledWaiter = false
-        val frame = waitCont ?: return null
-        waitCont = null
+        val frame = waiter ?: return null
+        waiter = null
         return frame
     }
 
@@ -486,7 +486,7 @@ internal class ReaderCore(
             synchronized(lock) {
                 if (registeredJob?.isActive == false) dropRegistration()
                 // A registration left from an earlier wait fires for a job that no longer waits here: ignore it.
-                if (waitCont?.context?.get(Job)?.isActive != false) return
+                if (waiter?.context?.get(Job)?.isActive != false) return
                 wakeWaiter().also { cancelledWaiter = true }
             }
         frame?.wake(null)
@@ -517,7 +517,7 @@ internal class ReaderCore(
                             resuming = false
                         }
                     if (data == null) {
-                        checkCanWait(frame)
+                        makeWaiter(frame)
                         return
                     }
                     frame.release()
@@ -540,7 +540,7 @@ internal class ReaderCore(
                 if (buffer.size != 0L) append(' ').append(buffer.size).append(" bytes")
                 if (eof) append(" eof")
                 if (limit != DEFAULT_LIMIT) append(" limit=").append(limit)
-                if (waitCont != null) append(" waiter=<Future pending>")
+                if (waiter != null) append(" waiter=<Future pending>")
                 if (cancelledWaiter) append(" waiter=<Future cancelled>")
                 exception?.let { append(" exception=").append(it) }
                 transport?.let { append(" transport=").append(it) }
