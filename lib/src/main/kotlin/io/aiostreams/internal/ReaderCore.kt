@@ -365,22 +365,32 @@ internal class ReaderCore(
      * Removes the first [count] bytes (at most the buffered size) as an array. When the head segment holds exactly
      * those bytes in an array of their own size (a small socket read, wrapped whole), that array is handed over
      * instead of copied: it is never a pooled segment's array (those are all [SEGMENT_SIZE] long), and nothing else
-     * refers to it once its segment is consumed.
+     * refers to it once its segment is consumed. Bytes that lie in the head segment are copied straight from its
+     * array; only a run across segments takes the buffer's general path.
      */
     @OptIn(UnsafeIoApi::class)
     private fun takeBytes(count: Int): ByteArray {
-        var whole: ByteArray? = null
-        if (count in 1 until SEGMENT_SIZE) {
+        var taken: ByteArray? = null
+        if (count > 0) {
             UnsafeBufferOperations.readFromHead(buffer) { bytes, start, end ->
-                if (start == 0 && end == count && bytes.size == count) {
-                    whole = bytes
-                    count
-                } else {
-                    0
+                when {
+                    end - start < count -> {
+                        0
+                    }
+
+                    start == 0 && end == count && bytes.size == count && count < SEGMENT_SIZE -> {
+                        taken = bytes
+                        count
+                    }
+
+                    else -> {
+                        taken = bytes.copyOfRange(start, start + count)
+                        count
+                    }
                 }
             }
         }
-        return whole ?: buffer.readByteArray(count)
+        return taken ?: buffer.readByteArray(count)
     }
 
     private fun maybeResumeTransport() {

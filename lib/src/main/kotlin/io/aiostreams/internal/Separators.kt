@@ -58,7 +58,7 @@ internal class Separators private constructor(
         offset: Long,
     ): Long =
         if (separator.size == 1) {
-            buffer.indexOf(separator[0], offset)
+            ByteFinder.indexOf(buffer, separator[0], offset)
         } else {
             buffer.indexOf(separator, offset)
         }
