@@ -20,6 +20,7 @@ import io.ktor.network.sockets.Socket
 import io.ktor.utils.io.ByteReadChannel
 import io.ktor.utils.io.ByteWriteChannel
 import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.launch
 import java.net.InetSocketAddress
 import java.net.ProtocolFamily
@@ -428,7 +429,9 @@ internal fun streamHandler(
 ) = ServerCore.ConnectionOpener { wire, scope, report ->
     val connection = connectionOf(wire, limit, serverSide = true)
     val transport = connection.writer.core
-    scope.launch {
+    // Started as a dispatched start would, at a later task of the loop, but holding no dispatched wrapper for life.
+    scope.launch(start = CoroutineStart.UNDISPATCHED) {
+        transport.loop.later()
         try {
             handler(connection.reader, connection.writer)
             // A handler that returns is done with its connection: CPython closes it when the writer is collected.

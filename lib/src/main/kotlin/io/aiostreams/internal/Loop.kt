@@ -4,9 +4,11 @@ import io.ktor.network.selector.SelectInterest
 import io.ktor.network.selector.Selectable
 import io.ktor.network.selector.SelectorManager
 import kotlinx.coroutines.CancellableContinuation
+import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineName
+import kotlinx.coroutines.ensureActive
 import kotlinx.coroutines.suspendCancellableCoroutine
 import java.io.IOException
 import java.nio.channels.ClosedChannelException
@@ -16,6 +18,8 @@ import java.nio.channels.spi.SelectorProvider
 import java.util.concurrent.atomic.AtomicBoolean
 import java.util.function.Consumer
 import kotlin.coroutines.CoroutineContext
+import kotlin.coroutines.intrinsics.COROUTINE_SUSPENDED
+import kotlin.coroutines.intrinsics.suspendCoroutineUninterceptedOrReturn
 import kotlin.coroutines.resume
 import kotlin.coroutines.resumeWithException
 
@@ -88,6 +92,28 @@ internal class Loop private constructor(
      * announced from several threads then run in the order they were announced.
      */
     fun soon(task: () -> Unit) = enqueue(Runnable(task))
+
+    /**
+     * Suspends the caller until a task of the loop resumes it, as a coroutine started on [dispatcher] first runs; a
+     * caller whose job is cancelled by then is resumed with its cancellation. A coroutine started undispatched that
+     * calls this first is started as if dispatched, without the dispatched wrapper such a start keeps in the
+     * coroutine's first frame for its whole life (a connection's handler lives as long as its connection). **For
+     * coroutines whose dispatcher is this loop.**
+     */
+    suspend fun later(): Unit =
+        suspendCoroutineUninterceptedOrReturn { cont ->
+            enqueue {
+                val cancelled =
+                    try {
+                        cont.context.ensureActive()
+                        null
+                    } catch (e: CancellationException) {
+                        e
+                    }
+                if (cancelled != null) cont.resumeWithException(cancelled) else cont.resume(Unit)
+            }
+            COROUTINE_SUSPENDED
+        }
 
     private fun enqueue(task: Runnable) {
         synchronized(lock) { ready.addLast(task) }

@@ -16,7 +16,8 @@ import java.nio.channels.ClosedChannelException
 /**
  * A transport's reading side (CPython's `_read_ready` with `pause_reading()` / `resume_reading()`): it moves what a
  * [Wire] receives into the [sink], and stops taking bytes while reading is paused. **It stops at once when cancelled,
- * even in the middle of a read**; the peer's end of stream goes to [onEof], a broken wire to [onError].
+ * even in the middle of a read**; the peer's end of stream goes to [Ends.eofReceived], a broken wire to
+ * [Ends.readFailed].
  *
  * A socket feeding a reader is read by callback ([Callbacks]): the loop calls it when bytes arrive, as CPython's
  * selector calls `_read_ready`, and pausing removes it from the loop. Other wires (TLS, Ktor), and sinks that run
@@ -26,9 +27,17 @@ import java.nio.channels.ClosedChannelException
 internal class ReadPump(
     private val scope: CoroutineScope,
     private val sink: InboundSink,
-    private val onEof: (Wire) -> Unit,
-    private val onError: suspend (Throwable) -> Unit,
+    private val ends: Ends,
 ) {
+    /** Where the pump reports how reading ended (its owner, rather than a lambda object per connection). */
+    interface Ends {
+        /** The peer's end of stream arrived on [wire]. */
+        fun eofReceived(wire: Wire)
+
+        /** Reading [e] failed. */
+        suspend fun readFailed(e: Throwable)
+    }
+
     @Volatile private var paused = false
     private val resumed = Signal()
 
@@ -98,7 +107,8 @@ internal class ReadPump(
     private inner class Callbacks(
         private val wire: Wire,
         private val socket: LoopChannel<*>,
-    ) : Runnable {
+    ) : Runnable,
+        (Buffer, Long) -> Unit {
         val loop: Loop get() = socket.loop
 
         @Volatile private var stopped = false
@@ -106,7 +116,11 @@ internal class ReadPump(
         /** Whether the loop watches the socket for us: changed on the loop's thread only. */
         private var listening = false
 
-        private val feed: (Buffer, Long) -> Unit = { buffer, max -> sink.feed(buffer, max) }
+        /** What the wire delivers goes to the sink: the callbacks are the delivery function themselves. */
+        override fun invoke(
+            buffer: Buffer,
+            max: Long,
+        ) = sink.feed(buffer, max)
 
         /**
          * Has the loop watch the socket. **A socket already closed under the reader (a server cutting off a
@@ -123,7 +137,7 @@ internal class ReadPump(
 
         private fun fail(e: Throwable) {
             stopped = true
-            scope.launch(start = CoroutineStart.UNDISPATCHED) { onError(e) }
+            scope.launch(start = CoroutineStart.UNDISPATCHED) { ends.readFailed(e) }
         }
 
         fun pause() = loop.run { if (paused) unlisten() }
@@ -143,7 +157,7 @@ internal class ReadPump(
             if (stopped || paused) return unlisten()
             val n =
                 try {
-                    wire.readNow(feed)
+                    wire.readNow(this)
                 } catch (e: Throwable) {
                     unlisten()
                     // A read racing close() or abort() finds the socket closed: that is the close, not a failure.
@@ -153,7 +167,7 @@ internal class ReadPump(
             if (n < 0) {
                 unlisten()
                 stopped = true
-                onEof(wire)
+                ends.eofReceived(wire)
             }
         }
     }
@@ -194,13 +208,13 @@ internal class ReadPump(
                     if ((held?.size ?: 0L) == 0L) break
                 }
             }
-            onEof(wire)
+            ends.eofReceived(wire)
         } catch (e: CancellationException) {
             throw e
         } catch (e: Throwable) {
             // A read racing close() or abort() finds the socket closed: that is the close, not a failure.
             if (!currentCoroutineContext().isActive) return
-            onError(e)
+            ends.readFailed(e)
         }
     }
 

@@ -142,7 +142,7 @@ internal class ServerCore(
         }
         val transport =
             try {
-                opener.open(wire, handlerScopes.getValue(wire.loop), ::report)
+                opener.open(wire, handlerScopes.getValue(wire.loop), reporter)
             } catch (e: Throwable) {
                 opened(raw, null)
                 handlerScope.launch(start = CoroutineStart.UNDISPATCHED) { wire.abort() }
@@ -192,6 +192,9 @@ internal class ServerCore(
         }
         checkIdle()
     }
+
+    /** [report] as a function, made once: every connection's handler holds it. */
+    private val reporter: (Throwable) -> Unit = ::report
 
     private fun report(error: Throwable) {
         log.error(error.message ?: "Unhandled exception in client_connected_cb", error.cause ?: error)

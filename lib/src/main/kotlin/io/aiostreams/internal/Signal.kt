@@ -2,32 +2,32 @@ package io.aiostreams.internal
 
 import kotlinx.coroutines.CancellableContinuation
 import kotlinx.coroutines.suspendCancellableCoroutine
-import java.util.concurrent.atomic.AtomicReference
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater
 import kotlin.coroutines.resume
 
 /**
  * A conflated wake-up for one waiting coroutine: what a `Channel<Unit>(CONFLATED)` does for a pump, in one atomic
- * reference instead of a channel's segments (a connection has two). [signal] wakes the waiter, or is remembered (once)
+ * field instead of a channel's segments (a connection has two). [signal] wakes the waiter, or is remembered (once)
  * until the next [await]. **One waiter at a time**; a cancelled wait leaves the signal state as it found it, except
  * that a signal racing the cancellation may be dropped: the pumps look at their state before they wait again.
  */
 internal class Signal {
     /** null: nothing pending; [PENDING]: signalled, nobody waiting; else the waiting continuation. */
-    private val state = AtomicReference<Any?>(null)
+    @Volatile private var state: Any? = null
 
     fun signal() {
         while (true) {
-            when (val s = state.get()) {
+            when (val s = state) {
                 PENDING -> {
                     return
                 }
 
                 null -> {
-                    if (state.compareAndSet(null, PENDING)) return
+                    if (STATE.compareAndSet(this, null, PENDING)) return
                 }
 
                 else -> {
-                    if (state.compareAndSet(s, null)) {
+                    if (STATE.compareAndSet(this, s, null)) {
                         @Suppress("UNCHECKED_CAST")
                         (s as CancellableContinuation<Unit>).resume(Unit)
                         return
@@ -39,19 +39,19 @@ internal class Signal {
 
     /** Returns at once if signalled since the last wait, else suspends until [signal]. */
     suspend fun await() {
-        if (state.compareAndSet(PENDING, null)) return
+        if (STATE.compareAndSet(this, PENDING, null)) return
         suspendCancellableCoroutine { waiter ->
             while (true) {
-                when (val s = state.get()) {
+                when (val s = state) {
                     PENDING -> {
-                        if (state.compareAndSet(PENDING, null)) {
+                        if (STATE.compareAndSet(this, PENDING, null)) {
                             waiter.resume(Unit)
                             return@suspendCancellableCoroutine
                         }
                     }
 
                     null -> {
-                        if (state.compareAndSet(null, waiter)) break
+                        if (STATE.compareAndSet(this, null, waiter)) break
                     }
 
                     else -> {
@@ -59,11 +59,15 @@ internal class Signal {
                     }
                 }
             }
-            waiter.invokeOnCancellation { state.compareAndSet(waiter, null) }
+            waiter.invokeOnCancellation { STATE.compareAndSet(this, waiter, null) }
         }
     }
 
     private companion object {
         val PENDING = Any()
+
+        /** An updater rather than an `AtomicReference`: one object fewer per signal. */
+        val STATE: AtomicReferenceFieldUpdater<Signal, Any?> =
+            AtomicReferenceFieldUpdater.newUpdater(Signal::class.java, Any::class.java, "state")
     }
 }

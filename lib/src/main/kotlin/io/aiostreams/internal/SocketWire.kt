@@ -21,7 +21,6 @@ internal class SocketWire(
     private val socket: LoopChannel<SocketChannel>,
 ) : Wire {
     private val channel: SocketChannel = socket.channel
-    private val staging = Buffer()
 
     // The addresses are taken now, as CPython's transport does, so that they outlive the socket; the map is built at
     // the first question, which most connections never ask (it would be half of what a connection allocates).
@@ -81,12 +80,15 @@ internal class SocketWire(
 
     @OptIn(UnsafeIoApi::class)
     override fun readNow(deliver: (Buffer, Long) -> Unit): Int {
-        val buffer = readBuffer.get()
+        val scratch = readScratch.get()
+        val buffer = scratch.landing
         buffer.clear()
         val n = channel.read(buffer)
         if (n <= 0) return n
         drained = n < buffer.capacity()
         buffer.flip()
+        // The thread's staging buffer, unless a delivery further up this thread's stack still has bytes in it.
+        val staging = if (scratch.staging.size == 0L) scratch.staging else Buffer()
         if (n <= SMALL_READ) {
             // A small read gets an array of its own size rather than a pooled 8 KiB segment: with thousands of
             // connections each holding a few bytes, segments would outgrow the pool and become garbage.
@@ -96,8 +98,11 @@ internal class SocketWire(
         } else {
             staging.transferFrom(buffer)
         }
-        deliver(staging, staging.size)
-        staging.clear()
+        try {
+            deliver(staging, staging.size)
+        } finally {
+            staging.clear()
+        }
         return n
     }
 
@@ -151,9 +156,11 @@ internal class SocketWire(
             ByteBuffer.allocateDirect(SMALL_WRITE)
         }
 
-        /** Where a read lands before it moves into the reader's segments: one per thread, never per connection. */
-        private val readBuffer: ThreadLocal<ByteBuffer> =
-            ThreadLocal.withInitial { ByteBuffer.allocateDirect(StreamTransport.MAX_FEED.toInt()) }
+        /**
+         * Where a read lands before it moves into the reader's segments, and the buffer that carries it there: one of
+         * each per thread, never per connection.
+         */
+        private val readScratch: ThreadLocal<ReadScratch> = ThreadLocal.withInitial { ReadScratch() }
 
         /**
          * A connected or accepted [channel] as a wire: registered with [loop], `TCP_NODELAY` on (as CPython sets it)
@@ -184,4 +191,10 @@ internal class SocketWire(
             if (keepAlive != null) channel.setOption(StandardSocketOptions.SO_KEEPALIVE, keepAlive)
         }
     }
+}
+
+/** A thread's landing place for socket reads and the staging buffer that hands them on (see [SocketWire.readNow]). */
+private class ReadScratch {
+    val landing: ByteBuffer = ByteBuffer.allocateDirect(StreamTransport.MAX_FEED.toInt())
+    val staging = Buffer()
 }

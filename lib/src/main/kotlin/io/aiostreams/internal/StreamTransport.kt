@@ -4,7 +4,6 @@ import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.CoroutineStart
-import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.SupervisorJob
@@ -27,13 +26,16 @@ internal class StreamTransport(
     private val sink: InboundSink,
     /** Accepted by a server (so `startTls` acts as the TLS server), rather than connected by a client. */
     val serverSide: Boolean = false,
-) : ReadTransport {
+) : ReadTransport,
+    ReadPump.Ends {
     /** The object itself: no one outside it ever locks it, and a lock object of its own would cost every connection. */
     private inline val lock: Any get() = this
 
     /** The loop the connection lives on. */
     val loop: Loop get() = wire.loop
-    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+
+    /** The connection's coroutines; without a dispatcher of its own, a launch that names none runs on `Default`. */
+    private val scope = CoroutineScope(SupervisorJob())
     private var buffer = WriteBuffer(wire.tls)
     private var eofRequested = false
     private var closing = false
@@ -56,25 +58,7 @@ internal class StreamTransport(
     private var started = false
     private var upgrading = false
 
-    /**
-     * The peer's FIN: end of stream for the reader; a TCP connection stays open for writing (half-close), a TLS one
-     * closes (CPython's eof_received() returns False over SSL).
-     */
-    private val reading =
-        ReadPump(
-            scope,
-            sink,
-            onEof = { wire -> if (!sink.eof() || !wire.canWriteEof) close() },
-            onError = { e ->
-                if (e is RaggedEof) {
-                    // Strict TLS: everything decrypted is readable, and the truncation comes where the end would.
-                    sink.raggedEof(e.cause)
-                    lose(e.cause)
-                } else {
-                    lose(connectionError(e))
-                }
-            },
-        )
+    private val reading = ReadPump(scope, sink, this)
 
     init {
         reading.launch(wire, CoroutineStart.LAZY)
@@ -95,6 +79,24 @@ internal class StreamTransport(
 
     /** True unless reading is paused or the connection is closing. */
     fun isReading(): Boolean = !reading.isPaused && !isClosing()
+
+    /**
+     * The peer's FIN: end of stream for the reader; a TCP connection stays open for writing (half-close), a TLS one
+     * closes (CPython's eof_received() returns False over SSL).
+     */
+    override fun eofReceived(wire: Wire) {
+        if (!sink.eof() || !wire.canWriteEof) close()
+    }
+
+    override suspend fun readFailed(e: Throwable) {
+        if (e is RaggedEof) {
+            // Strict TLS: everything decrypted is readable, and the truncation comes where the end would.
+            sink.raggedEof(e.cause)
+            lose(e.cause)
+        } else {
+            lose(connectionError(e))
+        }
+    }
 
     // ---- writing ------------------------------------------------------------------------------------------------
 
