@@ -56,4 +56,44 @@ class TcpEchoSpec :
             server.close()
             server.waitClosed()
         }
+
+        test("largeReadsReturnEveryByteOnceAndWhatTheyReturnIsTheCallersOwnToChange") {
+            // Large reads that wait take the socket's read as their own array: the server overwrites every array it
+            // gets, so a byte still shared with the reader would come out changed in a later read.
+            val data = ByteArray(6 * 1024 * 1024) { ((it * 31) xor (it ushr 9)).toByte() }
+            for (size in listOf(65536, 8192, 5000, 100_000)) {
+                val received = java.io.ByteArrayOutputStream()
+                var largest = 0
+                val server =
+                    startServer("127.0.0.1", 0) { reader, writer ->
+                        while (true) {
+                            val chunk = reader.read(size)
+                            if (chunk.isEmpty()) break
+                            largest = maxOf(largest, chunk.size)
+                            received.write(chunk)
+                            chunk.fill('#'.code.toByte())
+                        }
+                        writer.write("done\n".ascii())
+                        writer.drain()
+                    }
+                val (reader, writer) = openConnection("127.0.0.1", server.port)
+                var at = 0
+                var step = 0
+                val steps = listOf(65536, 8192, 1, 100_000, 3000)
+                while (at < data.size) {
+                    val n = minOf(steps[step++ % steps.size], data.size - at)
+                    writer.write(data.copyOfRange(at, at + n))
+                    writer.drain()
+                    at += n
+                }
+                writer.writeEof()
+                String(reader.readLine()) shouldBe "done\n"
+                received.toByteArray().contentEquals(data) shouldBe true
+                (largest <= size) shouldBe true
+                writer.close()
+                writer.waitClosed()
+                server.close()
+                server.waitClosed()
+            }
+        }
     })

@@ -19,6 +19,12 @@ internal interface InboundSink {
         max: Long,
     )
 
+    /**
+     * The size of a read waiting for bytes with nothing buffered, 0 when none waits: a wire may deliver at most that
+     * much in one array, which the read then returns as it is. A hint, read without a lock.
+     */
+    fun wholeReadSize(): Int = 0
+
     /** The peer's end of stream; returns true to keep the connection open for writing (CPython's `eof_received`). */
     fun eof(): Boolean
 
@@ -54,6 +60,8 @@ internal class ReaderSink(
         buffer: Buffer,
         max: Long,
     ) = reader.feedBuffer(buffer, max)
+
+    override fun wholeReadSize(): Int = reader.waitingReadSize()
 
     override fun eof(): Boolean {
         if (!reader.eofFed()) reader.feedEof()

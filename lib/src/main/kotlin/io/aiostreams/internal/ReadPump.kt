@@ -157,7 +157,7 @@ internal class ReadPump(
             if (stopped || paused) return unlisten()
             val n =
                 try {
-                    wire.readNow(this)
+                    wire.readNow(this, sink.wholeReadSize())
                 } catch (e: Throwable) {
                     unlisten()
                     // A read racing close() or abort() finds the socket closed: that is the close, not a failure.

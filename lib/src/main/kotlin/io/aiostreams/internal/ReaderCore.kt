@@ -363,9 +363,9 @@ internal class ReaderCore(
 
     /**
      * Removes the first [count] bytes (at most the buffered size) as an array. When the head segment holds exactly
-     * those bytes in an array of their own size (a small socket read, wrapped whole), that array is handed over
-     * instead of copied: it is never a pooled segment's array (those are all [SEGMENT_SIZE] long), and nothing else
-     * refers to it once its segment is consumed. Bytes that lie in the head segment are copied straight from its
+     * those bytes in an array of their own size (a small socket read, or one made for a waiting large read, wrapped
+     * whole), that array is handed over instead of copied: it is never a pooled segment's array (those are all
+     * [SEGMENT_SIZE] long, a size never handed over), and nothing else refers to it once its segment is consumed. Bytes that lie in the head segment are copied straight from its
      * array; only a run across segments takes the buffer's general path.
      */
     @OptIn(UnsafeIoApi::class)
@@ -378,7 +378,7 @@ internal class ReaderCore(
                         0
                     }
 
-                    start == 0 && end == count && bytes.size == count && count < SEGMENT_SIZE -> {
+                    start == 0 && end == count && bytes.size == count && count != SEGMENT_SIZE -> {
                         taken = bytes
                         count
                     }
@@ -477,6 +477,15 @@ internal class ReaderCore(
         waitHandle = null
         registeredJob = null
         spareFrame?.forget()
+    }
+
+    /**
+     * The size of the `read(n)` waiting now, or 0 when none does (a `read(n)` waits only with nothing buffered). Read
+     * without the lock, as a hint to the wire: a stale answer only changes how a socket read is cut.
+     */
+    fun waitingReadSize(): Int {
+        val frame = waiter ?: return 0
+        return if (frame.kind == WaitingRead.READ) frame.count.coerceAtLeast(0) else 0
     }
 
     /** Takes the waiter out (lock held); the caller wakes it with [WaitingRead.wake] once the lock is released. */

@@ -79,19 +79,26 @@ internal class SocketWire(
     override val readable: LoopChannel<*> get() = socket
 
     @OptIn(UnsafeIoApi::class)
-    override fun readNow(deliver: (Buffer, Long) -> Unit): Int {
+    override fun readNow(
+        deliver: (Buffer, Long) -> Unit,
+        whole: Int,
+    ): Int {
         val scratch = readScratch.get()
         val buffer = scratch.landing
         buffer.clear()
+        // A large read waits on an empty reader: take no more than it wants, so that the array below is its result.
+        val forOneRead = whole > SMALL_READ
+        if (forOneRead) buffer.limit(minOf(whole, buffer.capacity()))
         val n = channel.read(buffer)
         if (n <= 0) return n
-        drained = n < buffer.capacity()
+        drained = n < buffer.limit()
         buffer.flip()
         // The thread's staging buffer, unless a delivery further up this thread's stack still has bytes in it.
         val staging = if (scratch.staging.size == 0L) scratch.staging else Buffer()
-        if (n <= SMALL_READ) {
+        if (n <= SMALL_READ || forOneRead) {
             // A small read gets an array of its own size rather than a pooled 8 KiB segment: with thousands of
-            // connections each holding a few bytes, segments would outgrow the pool and become garbage.
+            // connections each holding a few bytes, segments would outgrow the pool and become garbage. So does a
+            // read for a waiting large read, which takes the array as its result instead of a copy of its bytes.
             val bytes = ByteArray(n)
             buffer.get(bytes)
             UnsafeBufferOperations.moveToTail(staging, bytes)

@@ -57,8 +57,14 @@ internal interface Wire {
     /**
      * Takes what the socket holds now, without waiting, and hands it to [deliver]: returns the count, 0 when there was
      * nothing, -1 at the peer's end of stream. A broken connection throws. Only where [readable] is set.
+     *
+     * [whole] is the size of a read waiting on an empty reader (0 when none does): a wire may then take at most that
+     * much, in one array of its own that the read can return as it is.
      */
-    fun readNow(deliver: (Buffer, Long) -> Unit): Int = throw UnsupportedOperationException("not read by callback")
+    fun readNow(
+        deliver: (Buffer, Long) -> Unit,
+        whole: Int = 0,
+    ): Int = throw UnsupportedOperationException("not read by callback")
 
     /**
      * Sends what the wire takes of `data[offset until data.size]` without waiting; returns how much that was. Only a
