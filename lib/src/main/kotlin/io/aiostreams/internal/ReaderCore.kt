@@ -365,8 +365,9 @@ internal class ReaderCore(
      * Removes the first [count] bytes (at most the buffered size) as an array. When the head segment holds exactly
      * those bytes in an array of their own size (a small socket read, or one made for a waiting large read, wrapped
      * whole), that array is handed over instead of copied: it is never a pooled segment's array (those are all
-     * [SEGMENT_SIZE] long, a size never handed over), and nothing else refers to it once its segment is consumed. Bytes that lie in the head segment are copied straight from its
-     * array; only a run across segments takes the buffer's general path.
+     * [SEGMENT_SIZE] long, a size never handed over), and nothing else refers to it once its segment is consumed.
+     * Bytes that lie in the head segment are copied straight from its array; only a run across segments takes the
+     * buffer's general path.
      */
     @OptIn(UnsafeIoApi::class)
     private fun takeBytes(count: Int): ByteArray {
