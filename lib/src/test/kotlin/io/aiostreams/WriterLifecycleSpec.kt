@@ -6,7 +6,9 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.longs.shouldBeGreaterThan
 import io.kotest.matchers.shouldBe
 import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.awaitCancellation
 import kotlinx.coroutines.delay
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.withTimeout
 import java.lang.ref.WeakReference
 import java.net.SocketException
@@ -42,6 +44,27 @@ class WriterLifecycleSpec :
             withTimeout(30_000) { writer.waitClosed() }
             shouldThrow<SocketException> { writer.drain() }.message shouldBe "Connection lost"
             withTimeout(30_000) { received.await() } shouldBe 8_000_000L
+            server.close()
+            server.waitClosed()
+        }
+
+        test("coroutinesLaunchedOnAConnectionAreCancelledByItsCloseAndOnesLaunchedAfterItStartCancelled") {
+            val server = echoServer()
+            // Launched while the connection lives: it runs until the close cancels it.
+            val (_, first) = openConnection("127.0.0.1", server.port)
+            val before = first.core.scope.launch { awaitCancellation() }
+            delay(50)
+            before.isActive shouldBe true
+            first.close()
+            withTimeout(10_000) { before.join() }
+            before.isCancelled shouldBe true
+            // Lost before it ever launched one: a launch afterwards starts cancelled instead of running unowned.
+            val (_, second) = openConnection("127.0.0.1", server.port)
+            second.close()
+            withTimeout(10_000) { second.waitClosed() }
+            val after = second.core.scope.launch { awaitCancellation() }
+            withTimeout(10_000) { after.join() }
+            after.isCancelled shouldBe true
             server.close()
             server.waitClosed()
         }

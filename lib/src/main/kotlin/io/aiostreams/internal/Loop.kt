@@ -83,8 +83,9 @@ internal class Loop private constructor(
      * already. A task run at once overtakes what is queued: where the order of callbacks announced from several
      * threads matters, queue with [soon] (or, as protocols do, run at once only while nothing of theirs is queued).
      */
-    fun run(task: () -> Unit) {
-        if (inLoop()) task() else enqueue(Runnable(task))
+    inline fun run(crossinline task: () -> Unit) {
+        // Inline, so that a task run at once (the usual case) makes no function object.
+        if (inLoop()) task() else soon { task() }
     }
 
     /**

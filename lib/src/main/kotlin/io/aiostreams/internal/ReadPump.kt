@@ -25,7 +25,6 @@ import java.nio.channels.ClosedChannelException
  * reading is paused.
  */
 internal class ReadPump(
-    private val scope: CoroutineScope,
     private val sink: InboundSink,
     private val ends: Ends,
 ) {
@@ -36,6 +35,9 @@ internal class ReadPump(
 
         /** Reading [e] failed. */
         suspend fun readFailed(e: Throwable)
+
+        /** Where the pump launches its coroutines: asked for at each launch, as most connections launch none. */
+        val scope: CoroutineScope
     }
 
     @Volatile private var paused = false
@@ -61,7 +63,7 @@ internal class ReadPump(
             callbacks = Callbacks(wire, socket).also { if (start != CoroutineStart.LAZY) it.listen() }
         } else {
             callbacks = null
-            job = scope.launch(wire.readContext(sink.runsUserCode), start) { pump(wire) }
+            job = ends.scope.launch(wire.readContext(sink.runsUserCode), start) { pump(wire) }
         }
     }
 
@@ -137,7 +139,7 @@ internal class ReadPump(
 
         private fun fail(e: Throwable) {
             stopped = true
-            scope.launch(start = CoroutineStart.UNDISPATCHED) { ends.readFailed(e) }
+            ends.scope.launch(start = CoroutineStart.UNDISPATCHED) { ends.readFailed(e) }
         }
 
         fun pause() = loop.run { if (paused) unlisten() }

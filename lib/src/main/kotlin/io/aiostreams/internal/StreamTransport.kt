@@ -34,8 +34,27 @@ internal class StreamTransport(
     /** The loop the connection lives on. */
     val loop: Loop get() = wire.loop
 
-    /** The connection's coroutines; without a dispatcher of its own, a launch that names none runs on `Default`. */
-    private val scope = CoroutineScope(SupervisorJob())
+    /** The connection's coroutines once one is launched ([scope]); null before, and [LOST] once the scope stopped. */
+    @Volatile private var coroutines: CoroutineScope? = null
+
+    /**
+     * The connection's coroutines, a scope made at the first launch: most connections launch none (a socket read by
+     * callback, a close with nothing left to send), and a job made at every open and cancelled at every close costs
+     * both. Without a dispatcher of its own, a launch that names none runs on `Default`. **Once the connection is
+     * lost, every launch gets a scope cancelled already**, as the connection's own scope is then.
+     */
+    override val scope: CoroutineScope
+        get() {
+            val made = coroutines
+            if (made != null && made !== LOST) return made
+            return synchronized(lock) {
+                when (val now = coroutines) {
+                    null -> CoroutineScope(SupervisorJob()).also { coroutines = it }
+                    LOST -> CoroutineScope(Job().apply { cancel(Stopped()) })
+                    else -> now
+                }
+            }
+        }
     private var buffer = WriteBuffer(wire.tls)
     private var eofRequested = false
     private var closing = false
@@ -58,7 +77,7 @@ internal class StreamTransport(
     private var started = false
     private var upgrading = false
 
-    private val reading = ReadPump(scope, sink, this)
+    private val reading = ReadPump(sink, this)
 
     init {
         reading.launch(wire, CoroutineStart.LAZY)
@@ -320,7 +339,7 @@ internal class StreamTransport(
         wire.closeAtOnce()
         if (markLost(null)) {
             closed.complete(Unit)
-            scope.cancel(Stopped())
+            stopScope()
         }
     }
 
@@ -354,7 +373,13 @@ internal class StreamTransport(
         } else {
             closed.complete(Unit)
         }
-        scope.cancel(Stopped())
+        stopScope()
+    }
+
+    /** Cancels the connection's coroutines, if it ever launched any; later launches get a cancelled scope. */
+    private fun stopScope() {
+        val made = synchronized(lock) { coroutines.also { coroutines = LOST } }
+        if (made != null && made !== LOST) made.cancel(Stopped())
     }
 
     /** Marks the connection lost and tells the sink and a waiting drain; false when it was lost already. */
@@ -427,6 +452,9 @@ internal class StreamTransport(
 
     companion object {
         private val log = Loggers.transport
+
+        /** Marks a stopped scope: compared by identity, never launched into. */
+        private val LOST = CoroutineScope(EmptyCoroutineContext)
 
         /** CPython's `LOG_THRESHOLD_FOR_CONNLOST_WRITES`. */
         private const val LOST_WRITES_BEFORE_WARNING = 5
