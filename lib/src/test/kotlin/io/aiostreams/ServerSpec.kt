@@ -169,6 +169,27 @@ class ServerSpec :
             }
         }
 
+        test("aBurstOfConnectsLargerThanOneAcceptBatchIsAcceptedWhole") {
+            // A backlog of 16 takes 16 connections per readiness; the rest must be taken at the loop's next turns,
+            // with no new connect arriving to wake the listener again.
+            val server =
+                startServer("127.0.0.1", 0, backlog = 16) { reader, writer ->
+                    writer.write(reader.readLine())
+                    writer.drain()
+                }
+            val clients =
+                withTimeout(30_000) {
+                    List(200) { async { openConnection("127.0.0.1", server.port) } }.map { it.await() }
+                }
+            for ((i, connection) in clients.withIndex()) connection.writer.write("client $i\n".ascii())
+            for ((i, connection) in clients.withIndex()) {
+                String(withTimeout(30_000) { connection.reader.readLine() }) shouldBe "client $i\n"
+                connection.writer.close()
+            }
+            server.close()
+            withTimeout(10_000) { server.waitClosed() }
+        }
+
         test("servingRunsTheBlockThenClosesAndWaitsForEveryConnection") {
             val handlerDone = CompletableDeferred<Unit>()
             val server =

@@ -1,8 +1,8 @@
 package io.aiostreams.internal
 
-import io.ktor.network.selector.SelectInterest
+import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.delay
-import kotlinx.coroutines.yield
+import kotlinx.coroutines.launch
 import java.io.IOException
 import java.net.BindException
 import java.net.InetAddress
@@ -153,78 +153,81 @@ internal object Listener {
         return LoopChannel.of(channel, Loop.accepting)
     }
 
-    /** Accepts connections on [listener] and hands each to [accepted], until the listener closes or this is cancelled. */
-    suspend fun accept(
-        listener: LoopChannel<ServerSocketChannel>,
-        batch: Int,
-        accepted: (SocketChannel) -> Unit,
-    ) {
-        try {
-            acceptLoop(listener, batch, accepted)
-        } catch (e: IOException) {
-            // A listener closed while waiting: the server's close(), the end of accepting.
-            if (listener.channel.isOpen) log.error("accepting on {} stopped", address(listener), e)
-        }
-    }
-
     /**
-     * Accepts until the listener has nothing waiting, giving other work on the loop a turn after every [batch]
-     * connections: CPython takes up to `backlog` per readiness, and so does this with the server's backlog, so that
-     * a burst of connects is taken before the kernel's accept queue (as long as the backlog) overflows.
+     * Accepts connections on [listener] and hands each to [accepted], from the turns of the listener's loop, as
+     * CPython's `add_reader(sock, _accept_connection)` does, until the listener closes. Each readiness takes up to
+     * [batch] connections (CPython takes up to `backlog`, so that a burst of connects is taken before the kernel's
+     * accept queue, as long as the backlog, overflows); more wait for the next turn, after the loop's other work.
+     * The pauses after a failure run in [scope]; cancelling it ends one.
      */
-    private suspend fun acceptLoop(
+    fun accept(
         listener: LoopChannel<ServerSocketChannel>,
         batch: Int,
+        scope: CoroutineScope,
         accepted: (SocketChannel) -> Unit,
-    ) {
-        var taken = 0
-        while (listener.channel.isOpen) {
-            val channel =
-                try {
-                    listener.channel.accept()
-                } catch (e: Exception) {
-                    if (!listener.channel.isOpen) return
-                    recover(listener, e)
-                    continue
+    ) = Acceptor(listener, batch, scope, accepted).listen()
+
+    /** One listener's readiness callback: no coroutine, continuation or wait object per accept. */
+    private class Acceptor(
+        private val listener: LoopChannel<ServerSocketChannel>,
+        private val batch: Int,
+        private val scope: CoroutineScope,
+        private val accepted: (SocketChannel) -> Unit,
+    ) : Runnable {
+        /** Made now: nothing new should have to be loaded at the moment no descriptor is left. */
+        private val relisten: suspend CoroutineScope.() -> Unit = {
+            delay(ACCEPT_RETRY_DELAY)
+            listen()
+        }
+
+        fun listen() = listener.loop.run { if (!listener.isClosed) listener.addReader(this) }
+
+        override fun run() {
+            repeat(batch) {
+                val channel =
+                    try {
+                        listener.channel.accept()
+                    } catch (e: Exception) {
+                        // A listener closed (the server's close()): the end of accepting.
+                        if (!listener.channel.isOpen) return listener.removeReader()
+                        return recover(e)
+                    } ?: return
+                accepted(channel)
+            }
+        }
+
+        /**
+         * After a failed `accept()`: out of descriptors or memory, a pause of [ACCEPT_RETRY_DELAY] and one warning;
+         * any other I/O error (a connection reset before it was taken) is logged and accepting goes on at the next
+         * readiness; anything else is logged as an error and followed by a pause, so that no failure can spin.
+         */
+        private fun recover(e: Exception) {
+            when {
+                e is IOException && isOutOfResources(e) -> {
+                    log.warn(
+                        "socket.accept() out of system resource ({}) on {}: accepting again in {}",
+                        e.message,
+                        address(listener),
+                        ACCEPT_RETRY_DELAY,
+                    )
+                    pause()
                 }
-            if (channel == null) {
-                listener.await(SelectInterest.ACCEPT)
-                continue
+
+                e is IOException -> {
+                    log.warn("accept() failed on {}", address(listener), e)
+                }
+
+                else -> {
+                    log.error("accept() failed on {}: accepting again in {}", address(listener), ACCEPT_RETRY_DELAY, e)
+                    pause()
+                }
             }
-            accepted(channel)
-            if (++taken % batch == 0) yield()
         }
-    }
 
-    /**
-     * After a failed `accept()`: out of descriptors or memory, a pause of [ACCEPT_RETRY_DELAY] and one warning; any
-     * other I/O error (a connection reset before it was taken) is logged and accepting goes on; anything else is
-     * logged as an error and followed by a pause, so that no failure can spin.
-     */
-    private suspend fun recover(
-        listener: LoopChannel<ServerSocketChannel>,
-        e: Exception,
-    ) {
-        when {
-            e is IOException && isOutOfResources(e) -> {
-                log.warn(
-                    "socket.accept() out of system resource ({}) on {}: accepting again in {}",
-                    e.message,
-                    address(listener),
-                    ACCEPT_RETRY_DELAY,
-                )
-                delay(ACCEPT_RETRY_DELAY)
-            }
-
-            e is IOException -> {
-                log.warn("accept() failed on {}", address(listener), e)
-                listener.await(SelectInterest.ACCEPT)
-            }
-
-            else -> {
-                log.error("accept() failed on {}: accepting again in {}", address(listener), ACCEPT_RETRY_DELAY, e)
-                delay(ACCEPT_RETRY_DELAY)
-            }
+        /** CPython's `remove_reader`, then `call_later(ACCEPT_RETRY_DELAY, _start_serving)`. */
+        private fun pause() {
+            listener.removeReader()
+            scope.launch(block = relisten)
         }
     }
 

@@ -206,13 +206,14 @@ internal class Loop private constructor(
         try {
             val readyOps = key.readyOps()
             // A callback reader keeps its interest until it removes itself (CPython's add_reader).
-            val reader = (selectable as? Watched)?.onReadable
-            val kept = if (reader != null) SelectionKey.OP_READ else 0
+            val watched = selectable as? Watched
+            val reader = watched?.onReadable
+            val kept = if (reader != null) watched.readOps else 0
             // Interest is cleared before waking anyone: a resumed reader may ask for the same interest again at once.
             val interestOps = key.interestOps()
             val left = interestOps and (readyOps and kept.inv()).inv()
             if (left != interestOps) key.interestOps(left)
-            if (reader != null && readyOps and SelectionKey.OP_READ != 0) reader.run()
+            if (reader != null && readyOps and kept != 0) reader.run()
             selectable.suspensions.invokeForEachPresent(readyOps) { resume(Unit) }
         } catch (e: Throwable) {
             key.cancel()
@@ -335,4 +336,7 @@ internal class Loop private constructor(
  */
 internal interface Watched {
     val onReadable: Runnable?
+
+    /** The readiness [onReadable] is called for: `OP_READ`, or `OP_ACCEPT` for a listening socket. */
+    val readOps: Int
 }

@@ -5,6 +5,7 @@ import io.ktor.network.selector.SelectInterest
 import io.ktor.network.selector.Selectable
 import kotlinx.coroutines.CancellationException
 import java.nio.channels.SelectableChannel
+import java.nio.channels.ServerSocketChannel
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater
 
 /**
@@ -58,20 +59,27 @@ internal class LoopChannel<C : SelectableChannel>(
         }
     }
 
+    /** What [addReader] watches for: a connection to accept on a listening socket, bytes to read on the others. */
+    private val readInterest: SelectInterest
+        get() = if (channel is ServerSocketChannel) SelectInterest.ACCEPT else SelectInterest.READ
+
+    override val readOps: Int get() = readInterest.flag
+
     /**
-     * CPython's `add_reader`: from now on the loop calls [callback] on its thread whenever the channel is readable,
-     * until [removeReader]. **On the loop's thread only**, and never while a coroutine waits to read.
+     * CPython's `add_reader`: from now on the loop calls [callback] on its thread whenever the channel is readable
+     * (for a listening socket: whenever a connection waits to be accepted), until [removeReader]. **On the loop's
+     * thread only**, and never while a coroutine waits for the same readiness.
      */
     fun addReader(callback: Runnable) {
         onReadable = callback
-        interestOp(SelectInterest.READ, true)
+        interestOp(readInterest, true)
         loop.update(this)
     }
 
     /** CPython's `remove_reader`: the loop stops watching the channel for reading. On the loop's thread only. */
     fun removeReader() {
         onReadable = null
-        interestOp(SelectInterest.READ, false)
+        interestOp(readInterest, false)
         if (!isClosed) loop.update(this)
     }
 

@@ -83,7 +83,7 @@ internal class ServerCore(
             serving = true
         }
         val batch = options.backlog.coerceIn(1, MAX_ACCEPT_BATCH)
-        for (listener in listeners) acceptScope.launch { Listener.accept(listener, batch, ::accepted) }
+        for (listener in listeners) Listener.accept(listener, batch, acceptScope, ::accepted)
     }
 
     private fun accepted(channel: SocketChannel) {
