@@ -1,5 +1,6 @@
 package io.aiostreams.internal
 
+import io.ktor.network.selector.InterestSuspensionsMap
 import io.ktor.network.selector.SelectInterest
 import io.ktor.network.selector.Selectable
 import io.ktor.network.selector.SelectorManager
@@ -214,7 +215,7 @@ internal class Loop private constructor(
             val left = interestOps and (readyOps and kept.inv()).inv()
             if (left != interestOps) key.interestOps(left)
             if (reader != null && readyOps and kept != 0) reader.run()
-            selectable.suspensions.invokeForEachPresent(readyOps) { resume(Unit) }
+            waitsOf(selectable)?.invokeForEachPresent(readyOps) { resume(Unit) }
         } catch (e: Throwable) {
             key.cancel()
             failAll(selectable, e)
@@ -235,8 +236,12 @@ internal class Loop private constructor(
         cause: () -> Throwable,
     ) {
         var made: Throwable? = null
-        selectable.suspensions.invokeForEachPresent { resumeWithException(made ?: cause().also { made = it }) }
+        waitsOf(selectable)?.invokeForEachPresent { resumeWithException(made ?: cause().also { made = it }) }
     }
+
+    /** The coroutines waiting on [selectable], without making a map for a channel of ours that never had one. */
+    private fun waitsOf(selectable: Selectable): InterestSuspensionsMap? =
+        if (selectable is Watched) selectable.waits else selectable.suspensions
 
     private inner class LoopDispatcher(
         private val name: String,
@@ -331,12 +336,16 @@ internal class Loop private constructor(
 }
 
 /**
- * A channel read by callback (CPython's `add_reader`): while [onReadable] is set and the channel is interested in
- * reading, the loop calls it on its own thread each time the channel is readable, in place of resuming a coroutine.
+ * A channel of this library's own on a loop. It may be read by callback (CPython's `add_reader`): while [onReadable]
+ * is set and the channel is interested in reading, the loop calls it on its own thread each time the channel is
+ * readable, in place of resuming a coroutine. Coroutines that wait for readiness go in [waits], made at the first.
  */
 internal interface Watched {
     val onReadable: Runnable?
 
     /** The readiness [onReadable] is called for: `OP_READ`, or `OP_ACCEPT` for a listening socket. */
     val readOps: Int
+
+    /** The coroutines waiting for readiness, or null while none ever has (made at the first wait). */
+    val waits: InterestSuspensionsMap?
 }

@@ -18,7 +18,12 @@ internal class LoopChannel<C : SelectableChannel>(
     val loop: Loop = Loop.main,
 ) : Selectable,
     Watched {
-    override val suspensions: InterestSuspensionsMap = InterestSuspensionsMap()
+    /** The coroutines waiting for readiness; made at the first wait (a socket read by callback may never have one). */
+    @Volatile override var waits: InterestSuspensionsMap? = null
+        private set
+
+    override val suspensions: InterestSuspensionsMap
+        get() = waits ?: synchronized(this) { waits ?: InterestSuspensionsMap().also { waits = it } }
 
     @Volatile override var onReadable: Runnable? = null
         private set

@@ -41,7 +41,9 @@ internal class ReadPump(
     }
 
     @Volatile private var paused = false
-    private val resumed = Signal()
+
+    /** What a pump coroutine waits on while paused; made with that coroutine (a socket read by callback has none). */
+    @Volatile private var resumed: Signal? = null
 
     @Volatile private var job: Job = NO_JOB
 
@@ -63,6 +65,7 @@ internal class ReadPump(
             callbacks = Callbacks(wire, socket).also { if (start != CoroutineStart.LAZY) it.listen() }
         } else {
             callbacks = null
+            if (resumed == null) resumed = Signal()
             job = ends.scope.launch(wire.readContext(sink.runsUserCode), start) { pump(wire) }
         }
     }
@@ -81,7 +84,7 @@ internal class ReadPump(
     fun resume() {
         paused = false
         val reading = callbacks
-        if (reading != null) reading.listen() else resumed.signal()
+        if (reading != null) reading.listen() else resumed?.signal()
     }
 
     /** Stops reading now (CPython removes the reader); what was delivered stays delivered. */
@@ -183,22 +186,23 @@ internal class ReadPump(
      * `pause_reading()`. Made at the first such delivery: most connections never have one.
      */
     private var held: Buffer? = null
-    private val deliver: (Buffer, Long) -> Unit = { buffer, max ->
-        val waiting = held
-        if (paused || (waiting != null && waiting.size > 0)) {
-            (waiting ?: Buffer().also { held = it }).write(buffer, minOf(max, buffer.size))
-        } else {
-            sink.feed(buffer, max)
-        }
-    }
 
     private suspend fun pump(wire: Wire) {
+        // Made here rather than per pump: a socket read by callback never runs this.
+        val deliver: (Buffer, Long) -> Unit = { buffer, max ->
+            val waiting = held
+            if (paused || (waiting != null && waiting.size > 0)) {
+                (waiting ?: Buffer().also { held = it }).write(buffer, minOf(max, buffer.size))
+            } else {
+                sink.feed(buffer, max)
+            }
+        }
         val resumeContext = wire.resumeContext(sink.runsUserCode)
         var ended = false
         try {
             while (true) {
                 currentCoroutineContext().ensureActive()
-                if (paused) withContext(resumeContext) { while (paused) resumed.await() }
+                if (paused) withContext(resumeContext) { while (paused) resumed!!.await() }
                 val waiting = held
                 if (waiting != null && waiting.size > 0) {
                     sink.feed(waiting, waiting.size)

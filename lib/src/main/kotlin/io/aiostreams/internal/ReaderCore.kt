@@ -25,9 +25,11 @@ import kotlin.coroutines.intrinsics.suspendCoroutineUninterceptedOrReturn
  */
 internal class ReaderCore(
     val limit: Int,
-) {
+) : WaitingRead.Resumer,
+    (Throwable?) -> Unit {
     /** The object itself: no one outside it ever locks it, and a lock object of its own would cost every connection. */
     private inline val lock: Any get() = this
+
     private val buffer = Buffer()
     private var eof = false
     private var exception: Throwable? = null
@@ -58,8 +60,11 @@ internal class ReaderCore(
     /** The last waiter was cancelled and nothing has been fed since: shown by [toString], as CPython's repr does. */
     private var cancelledWaiter = false
 
-    /** Registered with a waiting read's job; acts only when the job of the read parked now is cancelled. */
-    private val onJobCancelling: (Throwable?) -> Unit = { wakeCancelled() }
+    /**
+     * Registered with a waiting read's job (the reader is its own handler, one object fewer per connection): acts only
+     * when the job of the read parked now is cancelled.
+     */
+    override fun invoke(cause: Throwable?) = wakeCancelled()
 
     /**
      * A woken read's step runs now, on the thread that resumed it: an `IncompleteReadError` it raises would record
@@ -67,10 +72,12 @@ internal class ReaderCore(
      */
     private var resuming = false
 
-    private val resumer = WaitingRead.Resumer { frame, woken -> resumeRead(frame, woken) }
-
-    /** The search state of a `readUntil`'s locked step (under [lock]; a waiting one keeps its offset in its frame). */
-    private val quickScan = Separators.Scan()
+    /**
+     * The search state of a `readUntil`'s locked step (under [lock]; a waiting one keeps its offset in its frame), made
+     * at the first `readUntil`.
+     */
+    private var scan: Separators.Scan? = null
+    private val quickScan: Separators.Scan get() = scan ?: Separators.Scan().also { scan = it }
 
     init {
         require(limit > 0) { "Limit cannot be <= 0" }
@@ -418,7 +425,7 @@ internal class ReaderCore(
             if (spare != null && spare.caller == null) {
                 spare
             } else {
-                WaitingRead(resumer).also { if (spare == null) spareFrame = it }
+                WaitingRead(this).also { if (spare == null) spareFrame = it }
             }
         frame.kind = kind
         frame.count = count
@@ -456,7 +463,7 @@ internal class ReaderCore(
                 dropRegistration()
                 // Not invoked at once even if the job is cancelled meanwhile: the check below covers that case.
                 @OptIn(InternalCoroutinesApi::class)
-                val handle = job.invokeOnCompletion(onCancelling = true, invokeImmediately = false, onJobCancelling)
+                val handle = job.invokeOnCompletion(onCancelling = true, invokeImmediately = false, this)
                 waitHandle = handle
                 registeredJob = job
             }
@@ -519,7 +526,7 @@ internal class ReaderCore(
      * caller as the very instance that was stored: it travels as a value, and the caller is resumed directly, not
      * through a path that copies exceptions to recover stack traces.
      */
-    private fun resumeRead(
+    override fun resumeRead(
         frame: WaitingRead,
         woken: Throwable?,
     ) {

@@ -186,10 +186,13 @@ internal class ServerCore(
             opening.remove(raw)
             if (transport != null) clients += transport
         }
-        transport?.closed?.invokeOnCompletion {
-            synchronized(lock) { clients -= transport }
-            checkIdle()
-        }
+        transport?.whenLost(clientLost)
+        checkIdle()
+    }
+
+    /** A client's connection is lost: one function object for every connection. */
+    private val clientLost: (StreamTransport) -> Unit = { transport ->
+        synchronized(lock) { clients -= transport }
         checkIdle()
     }
 

@@ -69,6 +69,9 @@ internal class StreamTransport(
     /** Completes when the connection is lost: normally after a clean close or abort, exceptionally on an error. */
     val closed = CompletableDeferred<Unit>()
 
+    /** Told once the connection is lost ([whenLost]); under [lock]. */
+    private var lostListener: ((StreamTransport) -> Unit)? = null
+
     /**
      * The write pump, launched when it first has work ([startWritePump]): most connections never fill their socket,
      * and a close with nothing left to send runs as a task of the loop, with no coroutine waiting for it beforehand.
@@ -339,7 +342,7 @@ internal class StreamTransport(
         wire.closeAtOnce()
         if (markLost(null)) {
             closed.complete(Unit)
-            stopScope()
+            ended()
         }
     }
 
@@ -373,6 +376,26 @@ internal class StreamTransport(
         } else {
             closed.complete(Unit)
         }
+        ended()
+    }
+
+    /**
+     * Calls [listener] once the connection is lost, after [closed] completes (at once if it is lost already): how a
+     * server counts its clients, with no completion handler or function object per connection. One listener.
+     */
+    fun whenLost(listener: (StreamTransport) -> Unit) {
+        synchronized(lock) {
+            if (!closed.isCompleted) {
+                lostListener = listener
+                return
+            }
+        }
+        listener(this)
+    }
+
+    /** After [closed] completed: tells the listener, then stops the connection's coroutines. */
+    private fun ended() {
+        synchronized(lock) { lostListener.also { lostListener = null } }?.invoke(this)
         stopScope()
     }
 

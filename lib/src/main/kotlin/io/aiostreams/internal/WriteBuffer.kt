@@ -15,7 +15,9 @@ import kotlinx.io.Buffer
 internal class WriteBuffer(
     tls: Boolean = false,
 ) {
-    private val pending = Buffer()
+    /** Bytes waiting to be sent; made at the first write that has to wait (most connections never have one). */
+    private var waiting: Buffer? = null
+    private val pending: Buffer get() = waiting ?: Buffer().also { waiting = it }
     private var inFlight = 0L
     private var gate: CompletableDeferred<Throwable?>? = null
 
@@ -35,12 +37,12 @@ internal class WriteBuffer(
     )
 
     /** Bytes buffered: waiting, plus the piece being sent. CPython's `get_write_buffer_size()`. */
-    val size: Long get() = pending.size + inFlight
+    val size: Long get() = (waiting?.size ?: 0L) + inFlight
 
     /** Nothing waits and nothing is being sent: a write may go straight to the socket. */
-    val isIdle: Boolean get() = pending.size == 0L && inFlight == 0L
+    val isIdle: Boolean get() = (waiting?.size ?: 0L) == 0L && inFlight == 0L
 
-    val hasPending: Boolean get() = pending.size > 0
+    val hasPending: Boolean get() = (waiting?.size ?: 0L) > 0
 
     /** Appends `data[from until data.size]`; returns the pause this caused, if any. */
     fun append(
@@ -85,7 +87,7 @@ internal class WriteBuffer(
 
     /** Drops everything (the connection is gone); returns the gate to open, with the connection's error if any. */
     fun clear(): CompletableDeferred<Throwable?>? {
-        pending.clear()
+        waiting?.clear()
         inFlight = 0
         return gate.also { gate = null }
     }
