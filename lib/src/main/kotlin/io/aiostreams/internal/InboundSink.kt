@@ -1,6 +1,8 @@
 package io.aiostreams.internal
 
 import kotlinx.io.Buffer
+import kotlinx.io.UnsafeIoApi
+import kotlinx.io.unsafe.UnsafeBufferOperations
 
 /**
  * What a [StreamTransport] delivers to: a [ReaderCore] for the streams API, or a protocol's callbacks
@@ -18,6 +20,14 @@ internal interface InboundSink {
         buffer: Buffer,
         max: Long,
     )
+
+    /** Takes [bytes] to keep, as they are (a wire made them for this delivery and never touches them again). */
+    @OptIn(UnsafeIoApi::class)
+    fun feedArray(bytes: ByteArray) {
+        val buffer = Buffer()
+        UnsafeBufferOperations.moveToTail(buffer, bytes)
+        feed(buffer, buffer.size)
+    }
 
     /**
      * The size of a read waiting for bytes with nothing buffered, 0 when none waits: a wire may deliver at most that
@@ -60,6 +70,8 @@ internal class ReaderSink(
         buffer: Buffer,
         max: Long,
     ) = reader.feedBuffer(buffer, max)
+
+    override fun feedArray(bytes: ByteArray) = reader.feedArray(bytes)
 
     override fun wholeReadSize(): Int = reader.waitingReadSize()
 

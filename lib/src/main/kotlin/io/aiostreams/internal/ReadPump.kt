@@ -113,7 +113,7 @@ internal class ReadPump(
         private val wire: Wire,
         private val socket: LoopChannel<*>,
     ) : Runnable,
-        (Buffer, Long) -> Unit {
+        Wire.ArrayDelivery {
         val loop: Loop get() = socket.loop
 
         @Volatile private var stopped = false
@@ -126,6 +126,8 @@ internal class ReadPump(
             buffer: Buffer,
             max: Long,
         ) = sink.feed(buffer, max)
+
+        override fun takeArray(bytes: ByteArray) = sink.feedArray(bytes)
 
         /**
          * Has the loop watch the socket. **A socket already closed under the reader (a server cutting off a

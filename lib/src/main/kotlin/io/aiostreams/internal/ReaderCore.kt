@@ -30,7 +30,30 @@ internal class ReaderCore(
     /** The object itself: no one outside it ever locks it, and a lock object of its own would cost every connection. */
     private inline val lock: Any get() = this
 
-    private val buffer = Buffer()
+    /** What is buffered, apart from [lone]; read through [buffer], which moves [lone] in first. */
+    private val queue = Buffer()
+
+    /**
+     * An array a wire read and handed over whole ([feedArray]) while nothing else was buffered, kept as it is: a read
+     * it answers exactly (a message, a line) takes it with no segment made around it. Every other use of the buffer
+     * moves it in first. Never set while [queue] holds bytes.
+     */
+    private var lone: ByteArray? = null
+
+    /** Everything buffered, [lone] moved in first. */
+    @OptIn(UnsafeIoApi::class)
+    private val buffer: Buffer
+        get() {
+            val whole = lone
+            if (whole != null) {
+                lone = null
+                UnsafeBufferOperations.moveToTail(queue, whole)
+            }
+            return queue
+        }
+
+    /** How many bytes are buffered, without moving [lone] in. */
+    private val buffered: Long get() = queue.size + (lone?.size ?: 0)
     private var eof = false
     private var exception: Throwable? = null
 
@@ -96,6 +119,19 @@ internal class ReaderCore(
         wake?.wake(null)
     }
 
+    /** Takes [bytes] to keep, as they are: a wire's own array, which it never touches again (never a user's). */
+    @OptIn(UnsafeIoApi::class)
+    fun feedArray(bytes: ByteArray) {
+        val wake =
+            synchronized(lock) {
+                check(!eof) { "feed_data after feed_eof" }
+                if (bytes.isEmpty()) return
+                if (lone == null && queue.size == 0L) lone = bytes else UnsafeBufferOperations.moveToTail(buffer, bytes)
+                afterFeed()
+            }
+        wake?.wake(null)
+    }
+
     /** Moves up to [max] bytes of [source] into the reader without copying segment contents. */
     fun feedBuffer(
         source: Buffer,
@@ -115,7 +151,7 @@ internal class ReaderCore(
     private fun afterFeed(): WaitingRead? {
         val wake = wakeWaiter()
         val t = transport
-        if (t != null && !paused && buffer.size > 2L * limit) {
+        if (t != null && !paused && buffered > 2L * limit) {
             try {
                 t.pauseReading()
                 paused = true
@@ -151,10 +187,10 @@ internal class ReaderCore(
 
     fun exception(): Throwable? = synchronized(lock) { exception }
 
-    fun atEof(): Boolean = synchronized(lock) { eof && buffer.size == 0L }
+    fun atEof(): Boolean = synchronized(lock) { eof && buffered == 0L }
 
     /** Bytes buffered now; for the socket layer and for tests. */
-    fun bufferedSize(): Long = synchronized(lock) { buffer.size }
+    fun bufferedSize(): Long = synchronized(lock) { buffered }
 
     fun setTransport(t: ReadTransport) {
         synchronized(lock) {
@@ -200,10 +236,10 @@ internal class ReaderCore(
         }
     }
 
-    private fun readStep(n: Int): ByteArray? = if (buffer.size != 0L || eof) takeOrEofError(n) else null
+    private fun readStep(n: Int): ByteArray? = if (buffered != 0L || eof) takeOrEofError(n) else null
 
     private fun takeOrEofError(n: Int): ByteArray {
-        if (buffer.size == 0L && eof) eofError?.let { throw it }
+        if (buffered == 0L && eof) eofError?.let { throw it }
         return take(n)
     }
 
@@ -236,7 +272,7 @@ internal class ReaderCore(
     }
 
     private fun exactlyStep(n: Int): ByteArray? {
-        if (buffer.size >= n) return take(n)
+        if (buffered >= n) return take(n)
         if (eof) throw eofError ?: IncompleteReadError(buffer.readByteArray(), n, withStackTrace = !resuming)
         return null
     }
@@ -281,6 +317,7 @@ internal class ReaderCore(
         forLine: Boolean,
         scan: Separators.Scan,
     ): ByteArray? {
+        loneLine(separators)?.let { return it }
         val size = buffer.size
         if (size - scan.offset >= separators.minLength) {
             if (separators.search(buffer, scan)) {
@@ -362,6 +399,13 @@ internal class ReaderCore(
     // ---- helpers (lock held) ------------------------------------------------------------------------------------
 
     private fun take(n: Int): ByteArray {
+        val whole = lone
+        if (whole != null && whole.size <= n) {
+            // All that is buffered, and no more than asked for: the wire's array is the result.
+            lone = null
+            maybeResumeTransport()
+            return whole
+        }
         val count = minOf(n.toLong(), buffer.size).toInt()
         val data = takeBytes(count)
         maybeResumeTransport()
@@ -401,8 +445,25 @@ internal class ReaderCore(
         return taken ?: buffer.readByteArray(count)
     }
 
+    /**
+     * [lone] itself when it is one whole line for [separators], a single byte: the byte's first place is its last byte,
+     * within the limit. Null otherwise (then the buffer's search runs, [lone] moved in).
+     */
+    private fun loneLine(separators: Separators): ByteArray? {
+        val whole = lone ?: return null
+        val byte = separators.singleByte
+        if (byte < 0) return null
+        val last = whole.size - 1
+        if (last > limit || whole[last] != byte.toByte() || ByteFinder.indexOf(whole, 0, last, byte.toByte()) >= 0) {
+            return null
+        }
+        lone = null
+        maybeResumeTransport()
+        return whole
+    }
+
     private fun maybeResumeTransport() {
-        if (paused && buffer.size <= limit) {
+        if (paused && buffered <= limit) {
             paused = false
             transport?.resumeReading()
         }
@@ -564,7 +625,7 @@ internal class ReaderCore(
         synchronized(lock) {
             buildString {
                 append("<StreamReader")
-                if (buffer.size != 0L) append(' ').append(buffer.size).append(" bytes")
+                if (buffered != 0L) append(' ').append(buffered).append(" bytes")
                 if (eof) append(" eof")
                 if (limit != DEFAULT_LIMIT) append(" limit=").append(limit)
                 if (waiter != null) append(" waiter=<Future pending>")

@@ -16,6 +16,9 @@ internal class Separators private constructor(
     val minLength: Int = byLength.first().size
     val maxLength: Int = byLength.last().size
 
+    /** The separator's byte when there is one separator, one byte long (`readLine`'s); else -1. */
+    val singleByte: Int = if (byLength.size == 1 && minLength == 1) byLength[0][0].toInt() and 0xff else -1
+
     /**
      * One `readUntil` call's search: the leading bytes known to hold no separator (never scanned again, CPython's
      * offset rule), and the winning match of the last successful [search].

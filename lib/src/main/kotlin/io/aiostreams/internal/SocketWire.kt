@@ -93,14 +93,19 @@ internal class SocketWire(
         if (n <= 0) return n
         drained = n < buffer.limit()
         buffer.flip()
+        val small = n <= SMALL_READ || forOneRead
+        // A small read gets an array of its own size rather than a pooled 8 KiB segment: with thousands of
+        // connections each holding a few bytes, segments would outgrow the pool and become garbage. So does a read
+        // for a waiting large read, which takes the array as its result instead of a copy of its bytes. A delivery
+        // that takes arrays gets it as it is.
+        val bytes = if (small) ByteArray(n).also { buffer.get(it) } else null
+        if (bytes != null && deliver is Wire.ArrayDelivery) {
+            deliver.takeArray(bytes)
+            return n
+        }
         // The thread's staging buffer, unless a delivery further up this thread's stack still has bytes in it.
         val staging = if (scratch.staging.size == 0L) scratch.staging else Buffer()
-        if (n <= SMALL_READ || forOneRead) {
-            // A small read gets an array of its own size rather than a pooled 8 KiB segment: with thousands of
-            // connections each holding a few bytes, segments would outgrow the pool and become garbage. So does a
-            // read for a waiting large read, which takes the array as its result instead of a copy of its bytes.
-            val bytes = ByteArray(n)
-            buffer.get(bytes)
+        if (bytes != null) {
             UnsafeBufferOperations.moveToTail(staging, bytes)
         } else {
             staging.transferFrom(buffer)

@@ -67,6 +67,15 @@ internal interface Wire {
     ): Int = throw UnsupportedOperationException("not read by callback")
 
     /**
+     * A [readNow] delivery that can also take an array whole: a wire that read into an array of its own hands it over
+     * as it is, with no buffer or segment made around it.
+     */
+    interface ArrayDelivery : (Buffer, Long) -> Unit {
+        /** Takes [bytes] to keep: the wire made them for this delivery and never touches them again. */
+        fun takeArray(bytes: ByteArray)
+    }
+
+    /**
      * Sends what the wire takes of `data[offset until data.size]` without waiting; returns how much that was. Only a
      * socket takes anything here; other wires leave everything to the write pump.
      */
