@@ -158,6 +158,31 @@ class TlsSpec :
             server.waitClosed()
         }
 
+        test("aServersPeercertIsTheClientsCertificateWhenItAskedForOneAndNoneWhenItDidNot") {
+            // The client presents a certificate to both servers; only the one that asked for it gets it.
+            suspend fun peercertSeenBy(parameters: javax.net.ssl.SSLParameters?): String {
+                val context = SslContexts.serverContext(TestPki.serverCert, TestPki.serverKey, caFile = TestPki.caCert)
+                val server =
+                    startServer("127.0.0.1", 0, ssl = context, sslParameters = parameters) { reader, writer ->
+                        reader.readLine()
+                        val cert = writer.getExtraInfo("peercert") as X509Certificate?
+                        writer.write("${cert?.subjectX500Principal?.name ?: "none"}\n".ascii())
+                        writer.close()
+                    }
+                val withCert = SslContexts.clientContext(TestPki.caCert, TestPki.clientCert, TestPki.clientKey)
+                val (reader, writer) = openConnection("localhost", server.port, ssl = withCert)
+                writer.write("who am I\n".ascii())
+                val seen = String(withTimeout(10_000) { reader.readLine() }).trimEnd()
+                writer.close()
+                server.close()
+                server.waitClosed()
+                return seen
+            }
+            val asking = SslContexts.serverContext(TestPki.serverCert, TestPki.serverKey, caFile = TestPki.caCert)
+            peercertSeenBy(asking.defaultSSLParameters.apply { wantClientAuth = true }) shouldBe "CN=aiostreams client"
+            peercertSeenBy(null) shouldBe "none"
+        }
+
         test("aHandshakeThatNeverEndsTimesOutWithCPythonsMessage") {
             val silent = CompletableDeferred<Unit>()
             val server = startServer("127.0.0.1", 0) { _, _ -> silent.await() }

@@ -26,7 +26,8 @@ import kotlin.time.Duration.Companion.seconds
  * TLS as a layer of another wire (CPython's `SSLProtocol`): the JDK's [SSLEngine] unwraps what [inner] receives and
  * wraps what is sent, on the reading and writing coroutines themselves, with buffers reused for the connection's
  * life. No byte channels and no coroutines of its own; the engine's delegated tasks (key exchange, certificate
- * checks) run on [tasks], off the loop, and the connection goes on where it was when they finish.
+ * checks) run on [tasks], off the loop, the handshake records they leave to send are sent from there, and the
+ * connection goes on where it was when they finish.
  *
  * Every record leaves through [sendLock]: the reading side sends too (handshake messages, key updates, the reply to
  * close_notify). close_notify is a clean end of stream, and so, as in CPython's asyncio, **is the peer's TCP end of
@@ -87,7 +88,7 @@ internal class TlsWire(
                     when (engine.handshakeStatus) {
                         HandshakeStatus.NEED_WRAP -> sendRecords()
                         HandshakeStatus.NEED_UNWRAP, HandshakeStatus.NEED_UNWRAP_AGAIN -> handshakeUnwrap()
-                        HandshakeStatus.NEED_TASK -> runTasks()
+                        HandshakeStatus.NEED_TASK -> runTasks(sendAfter = true)
                         else -> break
                     }
                 }
@@ -158,7 +159,7 @@ internal class TlsWire(
             val result = unwrap()
             when (engine.handshakeStatus) {
                 HandshakeStatus.NEED_WRAP -> sendRecords()
-                HandshakeStatus.NEED_TASK -> runTasks()
+                HandshakeStatus.NEED_TASK -> runTasks(sendAfter = true)
                 else -> Unit
             }
             when (result.status) {
@@ -255,7 +256,7 @@ internal class TlsWire(
     private suspend fun runTasksIfNeeded() {
         if (!needsTasks) return
         needsTasks = false
-        runTasks()
+        runTasks(sendAfter = false)
     }
 
     /**
@@ -349,19 +350,32 @@ internal class TlsWire(
 
     override suspend fun abort() = inner.abort()
 
-    /** Runs the engine's delegated tasks off the loop; the caller goes on where it was. */
-    private suspend fun runTasks() {
+    /**
+     * Runs the engine's delegated tasks off the loop; the caller goes on where it was. With [sendAfter] (the caller
+     * does not hold [sendLock]), records the tasks leave to send (a server's reply to a ClientHello, say) are wrapped
+     * and sent from the same thread first, so that they leave without waiting for the loop to take the caller back.
+     */
+    private suspend fun runTasks(sendAfter: Boolean) {
         withContext(tasks) {
             while (true) {
                 val task = engine.delegatedTask ?: break
                 task.run()
             }
+            if (sendAfter && engine.handshakeStatus == HandshakeStatus.NEED_WRAP) sendRecords()
         }
     }
 
     private fun sessionInfo(): Map<String, Any?> {
         val session = engine.session
-        val peer = runCatching { session.peerCertificates.firstOrNull() as? X509Certificate }.getOrNull()
+        // A server that asked for no certificate has none: asking would only throw (and fill in a stack trace).
+        val asked = engine.useClientMode || engine.needClientAuth || engine.wantClientAuth
+        val peer = if (asked) {
+            runCatching {
+                session.peerCertificates.firstOrNull() as? X509Certificate
+            }.getOrNull()
+        } else {
+            null
+        }
         return mapOf(
             "sslcontext" to context,
             "ssl_object" to session,
