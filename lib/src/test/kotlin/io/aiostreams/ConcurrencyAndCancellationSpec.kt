@@ -125,11 +125,14 @@ class ConcurrencyAndCancellationSpec :
         test("aLazyCoroutineThatReadALineAndEndedElsewhereLeavesNothingOfItsBlockReachableFromTheReader") {
             // A lazily started coroutine keeps its block, and the block what it captured, for as long as it is kept.
             val reader = StreamReader()
-            val (job, held) = lazyLineReader(reader)
+            val lineRead = CompletableDeferred<Unit>()
+            val (job, held) = lazyLineReader(reader, lineRead)
             job.start()
             withTimeout(10.seconds) { while (!reader.toString().contains("waiter=<Future pending>")) delay(1) }
             reader.feedData("line\n".ascii())
-            withTimeout(10.seconds) { while (reader.toString().contains("waiter")) delay(1) }
+            // Until the read has returned: a job cancelled between the wake and the read's end leaves the line in
+            // the buffer, as a task cancelled after its waiter's future was set does in CPython.
+            withTimeout(10.seconds) { lineRead.await() }
             withTimeout(10.seconds) { job.cancelAndJoin() }
             withTimeout(30.seconds) {
                 while (held.get() != null) {
@@ -309,11 +312,15 @@ class ConcurrencyAndCancellationSpec :
     })
 
 /** A lazily started coroutine that reads one line from [reader], then waits to be cancelled; and what its block holds. */
-private fun lazyLineReader(reader: StreamReader): Pair<Job, WeakReference<Any>> {
+private fun lazyLineReader(
+    reader: StreamReader,
+    lineRead: CompletableDeferred<Unit>,
+): Pair<Job, WeakReference<Any>> {
     val captured = Any()
     val job =
         CoroutineScope(Dispatchers.Default).launch(start = CoroutineStart.LAZY) {
             reader.readLine()
+            lineRead.complete(Unit)
             println(captured)
             awaitCancellation()
         }
