@@ -261,8 +261,8 @@ internal class TlsWire(
 
     /**
      * Wraps from the first [count] of [sources] (holding [available] bytes) a record at a time, several records into
-     * the thread's [records] buffer, until it is full or they are empty, and [spill]s them: the thread's buffer is
-     * empty again on return. Returns the plaintext bytes it took; sets [needsTasks] when the engine asks for its
+     * the thread's [records] buffer, until it is full or they are empty and the engine has no records of its own
+     * left to wrap, and [spill]s them: the thread's buffer is empty again on return. Returns the plaintext bytes it took; sets [needsTasks] when the engine asks for its
      * delegated tasks.
      */
     private fun wrapSome(
@@ -287,7 +287,14 @@ internal class TlsWire(
                 needsTasks = true
                 break
             }
-            if (left == 0L || out.remaining() < packet) break
+            if (out.remaining() < packet) break
+            // With the caller's bytes all taken, go on only while the engine has records of its own to wrap: a
+            // handshake flight (ServerHello, ChangeCipherSpec, the encrypted rest) then leaves in one socket write.
+            if (left == 0L &&
+                (result.handshakeStatus != HandshakeStatus.NEED_WRAP || result.bytesProduced() == 0)
+            ) {
+                break
+            }
         }
         spill(out)
         return taken
