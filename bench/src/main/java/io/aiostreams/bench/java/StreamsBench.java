@@ -23,8 +23,8 @@ import java.util.function.Supplier;
  * The benchmark workloads on aiostreams' Java API (the Java twin of the Kotlin {@code bench.StreamsBench}). As the
  * Kotlin harness runs its handlers and its client on the event loop, this one has its callbacks run there: the
  * options' executor is {@code Runnable::run}, so a future that completes after a wait runs its callbacks on the loop,
- * with no hop to another thread (callbacks that never block, as in Netty). The W3 and W5 clients are chains of
- * callbacks, as the Kotlin client is a coroutine on the loop.
+ * with no hop to another thread (callbacks that never block, as in Netty). Every client is a chain of callbacks, as
+ * the Kotlin client is a coroutine on the loop: only the run's end is awaited with {@code join()}.
  */
 public final class StreamsBench {
     private static final String PEER = "aiostreams-java";
@@ -125,14 +125,21 @@ public final class StreamsBench {
         Arrays.fill(chunk, (byte) 'b');
         long start = System.nanoTime();
         FutureConnection c = connect(port);
-        for (long left = size; left > 0; left -= BenchSpec.CHUNK) {
-            c.getWriter().write(left >= BenchSpec.CHUNK ? chunk : Arrays.copyOf(chunk, (int) left));
-            c.getWriter().drain().join();
-        }
-        c.getWriter().writeEof();
-        long count = ByteBuffer.wrap(c.getReader().readExactly(8).join()).getLong();
+        FutureStreamWriter writer = c.getWriter();
+        long[] left = {size};
+        long count = loop(() -> {
+            if (left[0] <= 0) {
+                return STOP;
+            }
+            writer.write(left[0] >= BenchSpec.CHUNK ? chunk : Arrays.copyOf(chunk, (int) left[0]));
+            left[0] -= BenchSpec.CHUNK;
+            return writer.drain().thenApply(ignored -> true);
+        }).thenCompose(ignored -> {
+            writer.writeEof();
+            return c.getReader().readExactly(8);
+        }).thenApply(reply -> ByteBuffer.wrap(reply).getLong()).join();
         double seconds = BenchSpec.secondsSince(start);
-        c.getWriter().close();
+        writer.close();
         BenchSpec.check(count == size, "server counted " + count + " bytes, sent " + size);
         return BenchSpec.bulkJson(PEER, size, seconds);
     }
@@ -141,14 +148,21 @@ public final class StreamsBench {
         byte[] batch = BenchSpec.lines(BenchSpec.LINES_PER_WRITE);
         long start = System.nanoTime();
         FutureConnection c = connect(port);
-        for (int left = n; left > 0; left -= BenchSpec.LINES_PER_WRITE) {
-            c.getWriter().write(left >= BenchSpec.LINES_PER_WRITE ? batch : BenchSpec.lines(left));
-            c.getWriter().drain().join();
-        }
-        c.getWriter().writeEof();
-        long count = Long.parseLong(new String(c.getReader().readLine().join(), StandardCharsets.US_ASCII).trim());
+        FutureStreamWriter writer = c.getWriter();
+        int[] left = {n};
+        long count = loop(() -> {
+            if (left[0] <= 0) {
+                return STOP;
+            }
+            writer.write(left[0] >= BenchSpec.LINES_PER_WRITE ? batch : BenchSpec.lines(left[0]));
+            left[0] -= BenchSpec.LINES_PER_WRITE;
+            return writer.drain().thenApply(ignored -> true);
+        }).thenCompose(ignored -> {
+            writer.writeEof();
+            return c.getReader().readLine();
+        }).thenApply(line -> Long.parseLong(new String(line, StandardCharsets.US_ASCII).trim())).join();
         double seconds = BenchSpec.secondsSince(start);
-        c.getWriter().close();
+        writer.close();
         BenchSpec.check(count == n, "server counted " + count + " lines, sent " + n);
         return BenchSpec.json(PEER, "W2", "lines/s", n / seconds, Map.of("lines", n, "seconds", seconds));
     }
@@ -167,14 +181,22 @@ public final class StreamsBench {
     private static String churn(int port, int n) {
         byte[] ping = "ping\n".getBytes(StandardCharsets.US_ASCII);
         long start = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            FutureConnection c = connect(port);
-            c.getWriter().write(ping);
-            byte[] line = c.getReader().readLine().join();
-            BenchSpec.check(Arrays.equals(line, ping), "unexpected reply " + new String(line, StandardCharsets.US_ASCII));
-            c.getWriter().close();
-            c.getWriter().waitClosed().join();
-        }
+        int[] done = {0};
+        loop(() -> {
+            if (done[0] == n) {
+                return STOP;
+            }
+            done[0]++;
+            return FutureStreams.openConnection(BenchSpec.HOST, port, OPTIONS).thenCompose(c -> {
+                c.getWriter().write(ping);
+                return c.getReader().readLine().thenCompose(line -> {
+                    BenchSpec.check(Arrays.equals(line, ping),
+                            "unexpected reply " + new String(line, StandardCharsets.US_ASCII));
+                    c.getWriter().close();
+                    return c.getWriter().waitClosed();
+                });
+            }).thenApply(ignored -> true);
+        }).join();
         double seconds = BenchSpec.secondsSince(start);
         return BenchSpec.json(PEER, "W4", "conns/s", n / seconds, Map.of("connections", n, "seconds", seconds));
     }
