@@ -9,6 +9,7 @@ import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineName
+import kotlinx.coroutines.DisposableHandle
 import kotlinx.coroutines.ensureActive
 import kotlinx.coroutines.suspendCancellableCoroutine
 import java.io.IOException
@@ -49,6 +50,9 @@ internal class Loop private constructor(
     private val lock = Any()
     private var ready = ArrayDeque<Runnable>()
     private var running = ArrayDeque<Runnable>()
+
+    /** Tasks due later ([callLater]), run by the turn after they fall due. */
+    private val timers = LoopTimers()
 
     /** Sockets whose interest changed on another thread: registered by the loop before it next selects. */
     private val interests = ArrayDeque<Selectable>()
@@ -117,6 +121,19 @@ internal class Loop private constructor(
             COROUTINE_SUSPENDED
         }
 
+    /**
+     * Runs [task] on the loop once [delayNanos] have passed (CPython's `call_later`), unless the returned handle is
+     * disposed of first. Any thread may call it; a loop asleep past the new due time is woken.
+     */
+    fun callLater(
+        delayNanos: Long,
+        task: Runnable,
+    ): DisposableHandle {
+        val timer = timers.add(delayNanos, task)
+        if (!inLoop() && timers.isNext(timer)) wake()
+        return timer
+    }
+
     private fun enqueue(task: Runnable) {
         synchronized(lock) { ready.addLast(task) }
         if (!inLoop()) wake()
@@ -154,9 +171,32 @@ internal class Loop private constructor(
         registerPublished()
         val more = synchronized(lock) { ready.isNotEmpty() || interests.isNotEmpty() }
         // Each ready key goes straight to onReady: no selected-key set to fill, iterate and empty every turn.
-        if (more) nio.selectNow(readyKey) else nio.select(readyKey, POLL_MILLIS)
+        val wait = if (more) 0L else millisUntilNextTimer()
+        if (wait == 0L) nio.selectNow(readyKey) else nio.select(readyKey, wait)
         // Any dispatch from now on wakes the next select; its task is queued before it looks at this flag.
         wakeRequested.set(false)
+        queueDueTimers()
+    }
+
+    /** How long the loop may select: until the next timer falls due (rounded up), at most [POLL_MILLIS]. */
+    private fun millisUntilNextTimer(): Long {
+        val nanos = timers.nanosUntilNext(System.nanoTime())
+        return if (nanos >=
+            POLL_MILLIS * NANOS_PER_MILLI
+        ) {
+            POLL_MILLIS
+        } else {
+            (nanos + NANOS_PER_MILLI - 1) / NANOS_PER_MILLI
+        }
+    }
+
+    /** Queues the timers due now behind the tasks already queued: the next turn runs them. */
+    private fun queueDueTimers() {
+        val now = System.nanoTime()
+        while (true) {
+            val timer = timers.takeDue(now) ?: return
+            synchronized(lock) { ready.addLast(timer) }
+        }
     }
 
     private val readyKey = Consumer<SelectionKey> { onReady(it) }
@@ -295,6 +335,8 @@ internal class Loop private constructor(
     companion object {
         /** The longest an idle loop blocks in `select` before it goes round once more. */
         private const val POLL_MILLIS = 100L
+
+        private const val NANOS_PER_MILLI = 1_000_000L
 
         private val CURRENT = ThreadLocal<Loop>()
 

@@ -4,7 +4,6 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.sync.Mutex
 import kotlinx.coroutines.sync.withLock
 import kotlinx.coroutines.withContext
-import kotlinx.coroutines.withTimeoutOrNull
 import kotlinx.io.Buffer
 import kotlinx.io.readAtMostTo
 import kotlinx.io.transferFrom
@@ -82,7 +81,7 @@ internal class TlsWire(
     suspend fun handshake(timeout: Duration) {
         // Only this timeout becomes CPython's error: a caller's own cancellation or timeout goes on as it is.
         try {
-            withTimeoutOrNull(timeout) {
+            loop.withTimeoutOrNull(timeout) {
                 engine.beginHandshake()
                 while (true) {
                     when (engine.handshakeStatus) {
@@ -107,7 +106,7 @@ internal class TlsWire(
      * connection is aborted right after.
      */
     private suspend fun sendAlert() {
-        withTimeoutOrNull(ALERT_TIMEOUT) {
+        loop.withTimeoutOrNull(ALERT_TIMEOUT) {
             try {
                 sendLock.withLock {
                     engine.closeOutbound()
@@ -323,7 +322,7 @@ internal class TlsWire(
      */
     override suspend fun close() {
         val done =
-            withTimeoutOrNull(shutdownTimeout) {
+            loop.withTimeoutOrNull(shutdownTimeout) {
                 try {
                     sendLock.withLock {
                         engine.closeOutbound()
