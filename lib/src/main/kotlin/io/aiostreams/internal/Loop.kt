@@ -28,8 +28,9 @@ import kotlin.coroutines.resumeWithException
 /**
  * An event loop (CPython's `BaseEventLoop._run_once`): one thread that runs the coroutines dispatched to it and polls
  * one NIO [Selector] for the sockets registered with it, as Ktor's [SelectorManager]. Each turn runs the tasks that
- * were ready when it began, then selects: without waiting when more tasks are ready, else until a socket is ready or
- * another thread dispatches work ([Selector.wakeup]).
+ * were ready when it began, then selects: without waiting when more tasks are ready, else until a socket is ready, a
+ * timer falls due ([callLater]) or another thread dispatches work ([Selector.wakeup]); the timers due by then run at
+ * the next turn.
  *
  * The process has one loop, [main], as asyncio has one per thread: every client, server connection and datagram
  * endpoint lives there, and servers accept on [accepting]. A server started with `loops = N` spreads the connections it accepts over [main] and N - 1 more loops made
