@@ -44,12 +44,15 @@ class LoopTimersSpec :
             while (true) (timers.takeDue(now) ?: break).run()
             ran shouldBe listOf("first at 0", "second at 0", "1 ms", "5 ms")
             timers.size shouldBe 0
+            timers.isEmpty shouldBe true
         }
 
         test("aTimerIsNotDueBeforeItsDelayAndTheLoopMaySleepUntilThen") {
             val timers = LoopTimers()
             timers.nanosUntilNext(System.nanoTime()) shouldBe Long.MAX_VALUE
+            timers.isEmpty shouldBe true
             timers.add(hour) {}
+            timers.isEmpty shouldBe false
             timers.takeDue(System.nanoTime()) shouldBe null
             timers.nanosUntilNext(System.nanoTime()) shouldBeGreaterThan hour - 60_000_000_000
             timers.takeDue(later() + 1) shouldNotBe null
@@ -89,6 +92,7 @@ class LoopTimersSpec :
             timers.size shouldBe 300
             added[150].dispose()
             timers.size shouldBe 149
+            timers.isEmpty shouldBe false
             // Disposing of one twice, or of one purged, counts nothing more.
             added[0].dispose()
             added[151].dispose()

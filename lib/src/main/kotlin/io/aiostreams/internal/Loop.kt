@@ -181,6 +181,7 @@ internal class Loop private constructor(
 
     /** How long the loop may select: until the next timer falls due (rounded up), at most [POLL_MILLIS]. */
     private fun millisUntilNextTimer(): Long {
+        if (timers.isEmpty) return POLL_MILLIS
         val nanos = timers.nanosUntilNext(System.nanoTime())
         return if (nanos >=
             POLL_MILLIS * NANOS_PER_MILLI
@@ -193,6 +194,7 @@ internal class Loop private constructor(
 
     /** Queues the timers due now behind the tasks already queued: the next turn runs them. */
     private fun queueDueTimers() {
+        if (timers.isEmpty) return
         val now = System.nanoTime()
         while (true) {
             val timer = timers.takeDue(now) ?: return
