@@ -182,14 +182,10 @@ internal class Loop private constructor(
     /** How long the loop may select: until the next timer falls due (rounded up), at most [POLL_MILLIS]. */
     private fun millisUntilNextTimer(): Long {
         if (timers.isEmpty) return POLL_MILLIS
+        // Long.MAX_VALUE when another thread's cancel emptied the heap meanwhile: compared before it is rounded up.
         val nanos = timers.nanosUntilNext(System.nanoTime())
-        return if (nanos >=
-            POLL_MILLIS * NANOS_PER_MILLI
-        ) {
-            POLL_MILLIS
-        } else {
-            (nanos + NANOS_PER_MILLI - 1) / NANOS_PER_MILLI
-        }
+        if (nanos >= POLL_MILLIS * NANOS_PER_MILLI) return POLL_MILLIS
+        return (nanos + NANOS_PER_MILLI - 1) / NANOS_PER_MILLI
     }
 
     /** Queues the timers due now behind the tasks already queued: the next turn runs them. */

@@ -70,7 +70,7 @@ internal class LoopTimers {
         }
 
     /** How many timers the heap holds, cancelled ones included. */
-    val size: Int get() = synchronized(this) { heap.size }
+    val size: Int get() = held
 
     private fun cancel(timer: Timer) =
         synchronized(this) {

@@ -261,8 +261,8 @@ internal class TlsWire(
     /**
      * Wraps from the first [count] of [sources] (holding [available] bytes) a record at a time, several records into
      * the thread's [records] buffer, until it is full or they are empty and the engine has no records of its own
-     * left to wrap, and [spill]s them: the thread's buffer is empty again on return. Returns the plaintext bytes it took; sets [needsTasks] when the engine asks for its
-     * delegated tasks.
+     * left to wrap, and [spill]s them: the thread's buffer is empty again on return. Returns the plaintext bytes it
+     * took; sets [needsTasks] when the engine asks for its delegated tasks.
      */
     private fun wrapSome(
         sources: Array<ByteBuffer?>,

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.function.LongFunction;
 import java.util.function.Supplier;
 
 /**
@@ -120,26 +121,34 @@ public final class StreamsBench {
         return FutureStreams.openConnection(BenchSpec.HOST, port, OPTIONS).join();
     }
 
+    /**
+     * Writes {@code total} units, {@code per} to a write ({@code piece} makes each write from the units it holds),
+     * drains after each write as a chain of callbacks, then writes the end of stream.
+     */
+    private static CompletableFuture<Void> sendAll(
+            FutureStreamWriter writer, long total, int per, LongFunction<byte[]> piece) {
+        long[] left = {total};
+        return loop(() -> {
+            if (left[0] <= 0) {
+                return STOP;
+            }
+            writer.write(piece.apply(Math.min(left[0], per)));
+            left[0] -= per;
+            return writer.drain().thenApply(ignored -> true);
+        }).thenRun(writer::writeEof);
+    }
+
     private static String bulk(int port, long size) {
         byte[] chunk = new byte[BenchSpec.CHUNK];
         Arrays.fill(chunk, (byte) 'b');
         long start = System.nanoTime();
         FutureConnection c = connect(port);
-        FutureStreamWriter writer = c.getWriter();
-        long[] left = {size};
-        long count = loop(() -> {
-            if (left[0] <= 0) {
-                return STOP;
-            }
-            writer.write(left[0] >= BenchSpec.CHUNK ? chunk : Arrays.copyOf(chunk, (int) left[0]));
-            left[0] -= BenchSpec.CHUNK;
-            return writer.drain().thenApply(ignored -> true);
-        }).thenCompose(ignored -> {
-            writer.writeEof();
-            return c.getReader().readExactly(8);
-        }).thenApply(reply -> ByteBuffer.wrap(reply).getLong()).join();
+        long count = sendAll(c.getWriter(), size, BenchSpec.CHUNK,
+                        bytes -> bytes == BenchSpec.CHUNK ? chunk : Arrays.copyOf(chunk, (int) bytes))
+                .thenCompose(ignored -> c.getReader().readExactly(8))
+                .thenApply(reply -> ByteBuffer.wrap(reply).getLong()).join();
         double seconds = BenchSpec.secondsSince(start);
-        writer.close();
+        c.getWriter().close();
         BenchSpec.check(count == size, "server counted " + count + " bytes, sent " + size);
         return BenchSpec.bulkJson(PEER, size, seconds);
     }
@@ -148,21 +157,12 @@ public final class StreamsBench {
         byte[] batch = BenchSpec.lines(BenchSpec.LINES_PER_WRITE);
         long start = System.nanoTime();
         FutureConnection c = connect(port);
-        FutureStreamWriter writer = c.getWriter();
-        int[] left = {n};
-        long count = loop(() -> {
-            if (left[0] <= 0) {
-                return STOP;
-            }
-            writer.write(left[0] >= BenchSpec.LINES_PER_WRITE ? batch : BenchSpec.lines(left[0]));
-            left[0] -= BenchSpec.LINES_PER_WRITE;
-            return writer.drain().thenApply(ignored -> true);
-        }).thenCompose(ignored -> {
-            writer.writeEof();
-            return c.getReader().readLine();
-        }).thenApply(line -> Long.parseLong(new String(line, StandardCharsets.US_ASCII).trim())).join();
+        long count = sendAll(c.getWriter(), n, BenchSpec.LINES_PER_WRITE,
+                        lines -> lines == BenchSpec.LINES_PER_WRITE ? batch : BenchSpec.lines((int) lines))
+                .thenCompose(ignored -> c.getReader().readLine())
+                .thenApply(line -> Long.parseLong(new String(line, StandardCharsets.US_ASCII).trim())).join();
         double seconds = BenchSpec.secondsSince(start);
-        writer.close();
+        c.getWriter().close();
         BenchSpec.check(count == n, "server counted " + count + " lines, sent " + n);
         return BenchSpec.json(PEER, "W2", "lines/s", n / seconds, Map.of("lines", n, "seconds", seconds));
     }
