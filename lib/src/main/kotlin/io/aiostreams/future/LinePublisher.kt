@@ -6,6 +6,8 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.currentCoroutineContext
+import kotlinx.coroutines.ensureActive
 import kotlinx.coroutines.launch
 import java.util.concurrent.Flow
 import java.util.concurrent.atomic.AtomicLong
@@ -14,6 +16,8 @@ import java.util.concurrent.atomic.AtomicReference
 /**
  * [FutureStreamReader.lines]: one coroutine per subscription reads a line for each unit of demand and signals it.
  * Signals are serial because only that coroutine sends them; `request` and `cancel` only change state and wake it.
+ * A `cancel` made before or during a signal is seen before the next line is read, so that line stays in the reader
+ * and nothing more is signalled (rules 1.8 and 3.6), even when demand was added after the `cancel`.
  */
 internal class LinePublisher(
     private val reader: StreamReader,
@@ -64,6 +68,7 @@ internal class LinePublisher(
         private suspend fun emit() {
             try {
                 while (true) {
+                    currentCoroutineContext().ensureActive()
                     // End of stream and failures are signalled without waiting for demand (rules 1.4 and 1.5).
                     if (demand.get() == 0L && reader.atEof()) {
                         signal { subscriber.onComplete() }
@@ -74,6 +79,7 @@ internal class LinePublisher(
                         return
                     }
                     while (demand.get() == 0L && invalidRequest == null) wake.receive()
+                    currentCoroutineContext().ensureActive()
                     val n = invalidRequest
                     if (n != null) {
                         signal { subscriber.onError(IllegalArgumentException("request(n) needs n > 0 (§3.9): $n")) }

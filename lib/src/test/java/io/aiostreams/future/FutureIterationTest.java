@@ -273,6 +273,44 @@ class FutureIterationTest {
     }
 
     @Test
+    void cancellingInsideOnNextStopsTheLinesEvenWhenMoreIsRequestedAndLeavesTheRestUnread() {
+        StreamReader reader = new StreamReader();
+        reader.feedData(ascii("a\nb\nc\n"));
+        reader.feedEof();
+        // A direct executor runs the publisher on this thread, so the order of the calls below is fixed.
+        FutureStreamReader futures = new FutureStreamReader(reader, Runnable::run);
+        List<String> signals = new ArrayList<>();
+        futures.lines().subscribe(new Flow.Subscriber<>() {
+            private Flow.Subscription subscription;
+
+            @Override
+            public void onSubscribe(Flow.Subscription s) {
+                subscription = s;
+                s.request(1);
+            }
+
+            @Override
+            public void onNext(byte[] item) {
+                signals.add(new String(item, US_ASCII));
+                subscription.cancel();
+                subscription.request(5);
+            }
+
+            @Override
+            public void onError(Throwable throwable) {
+                signals.add("error " + throwable);
+            }
+
+            @Override
+            public void onComplete() {
+                signals.add("complete");
+            }
+        });
+        assertEquals(List.of("a\n"), signals);
+        assertArrayEquals(ascii("b\n"), futures.readLine().join());
+    }
+
+    @Test
     void aSecondSubscriberWhileOneIsActiveGetsOnError() throws Exception {
         StreamReader reader = new StreamReader();
         FutureStreamReader futures = new FutureStreamReader(reader);
