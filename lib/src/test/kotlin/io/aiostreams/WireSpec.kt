@@ -1,6 +1,7 @@
 package io.aiostreams
 
 import io.aiostreams.internal.SocketWire
+import io.aiostreams.internal.TlsWire
 import io.aiostreams.testing.TestPki
 import io.aiostreams.testing.ascii
 import io.kotest.core.spec.style.FunSpec
@@ -44,6 +45,10 @@ class WireSpec :
             withTimeout(10_000) { writer.waitClosed() }
             server.close()
             server.waitClosed()
+        }
+
+        test("keyExchangesRunOnAllButOneCoreAndOnAtLeastTwoThreads") {
+            listOf(1, 2, 3, 4, 16, 64).map { TlsWire.taskThreads(it) } shouldBe listOf(2, 2, 2, 3, 15, 63)
         }
 
         test("tlsCarriesBulkDataIntactBothWaysWhileTheReaderPauses") {

@@ -401,8 +401,17 @@ internal class TlsWire(
         }
         private val ALERT_TIMEOUT = 1.seconds
 
-        /** Where delegated tasks run: two threads of the default pool at most, never the loop. */
-        private val tasks = Dispatchers.Default.limitedParallelism(2)
+        /** Where delegated tasks run: [taskThreads] threads of the default pool at most, never the loop. */
+        private val tasks = Dispatchers.Default.limitedParallelism(
+            taskThreads(Runtime.getRuntime().availableProcessors()),
+        )
+
+        /**
+         * How many key exchanges run at once on a machine with [cores]: all but one core, at least two. Handshakes
+         * then scale with the machine (and with a server's loops) as they do where tasks run on the event loops,
+         * while one thread of the default pool stays free for other work (Java handlers, say).
+         */
+        fun taskThreads(cores: Int): Int = maxOf(2, cores - 1)
 
         private fun grow(
             buffer: ByteBuffer,
