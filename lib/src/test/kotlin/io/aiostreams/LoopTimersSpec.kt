@@ -23,6 +23,7 @@ import kotlin.coroutines.cancellation.CancellationException
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.hours
 import kotlin.time.Duration.Companion.milliseconds
+import kotlin.time.Duration.Companion.minutes
 
 /**
  * The loop's own timers (CPython's `call_later` and its `_scheduled` heap) and the timeouts they time: a TLS
@@ -31,18 +32,20 @@ import kotlin.time.Duration.Companion.milliseconds
 class LoopTimersSpec :
     FunSpec({
         val hour = 1.hours.inWholeNanoseconds
+        val minute = 1.minutes.inWholeNanoseconds
         val later = { System.nanoTime() + hour }
 
         test("timersFallDueInTheOrderOfTheirDueTimesThenOfTheirAdding") {
             val timers = LoopTimers()
             val ran = mutableListOf<String>()
-            timers.add(5_000_000) { ran += "5 ms" }
+            // Each add reads the clock: delays a minute apart keep their order however slowly this thread runs.
+            timers.add(2 * minute) { ran += "2 min" }
             timers.add(0) { ran += "first at 0" }
             timers.add(0) { ran += "second at 0" }
-            timers.add(1_000_000) { ran += "1 ms" }
+            timers.add(minute) { ran += "1 min" }
             val now = later()
             while (true) (timers.takeDue(now) ?: break).run()
-            ran shouldBe listOf("first at 0", "second at 0", "1 ms", "5 ms")
+            ran shouldBe listOf("first at 0", "second at 0", "1 min", "2 min")
             timers.size shouldBe 0
             timers.isEmpty shouldBe true
         }
@@ -116,9 +119,12 @@ class LoopTimersSpec :
 
         test("aDisposedCallLaterNeverRunsThoughALaterOneDoes") {
             var disposedRan = false
-            Loop.main.callLater(20.milliseconds.inWholeNanoseconds) { disposedRan = true }.dispose()
             val after = CompletableDeferred<Unit>()
-            Loop.main.callLater(100.milliseconds.inWholeNanoseconds) { after.complete(Unit) }
+            // Added and disposed of by a task of the loop, which runs no timer until the task returns.
+            Loop.main.soon {
+                Loop.main.callLater(1) { disposedRan = true }.dispose()
+                Loop.main.callLater(20.milliseconds.inWholeNanoseconds) { after.complete(Unit) }
+            }
             withTimeout(10_000) { after.await() }
             disposedRan shouldBe false
         }

@@ -236,6 +236,7 @@ class FutureIterationTest {
         }).join();
         FutureConnection connection = FutureStreams.openConnection("127.0.0.1", port(server)).get(WAIT, TimeUnit.SECONDS);
         List<byte[]> received = new CopyOnWriteArrayList<>();
+        CountDownLatch first = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(1);
         AtomicReference<Flow.Subscription> subscription = new AtomicReference<>();
         connection.getReader().lines().subscribe(new Flow.Subscriber<>() {
@@ -248,6 +249,7 @@ class FutureIterationTest {
             @Override
             public void onNext(byte[] item) {
                 received.add(item);
+                first.countDown();
             }
 
             @Override
@@ -260,7 +262,9 @@ class FutureIterationTest {
                 done.countDown();
             }
         });
-        Thread.sleep(500);
+        assertTrue(first.await(WAIT, TimeUnit.SECONDS));
+        // Time for a second line to arrive, were the publisher to read more than was requested.
+        Thread.sleep(300);
         assertEquals(1, received.size());
         assertFalse(sent.isDone(), "the sender's drain must wait while nothing is requested");
         assertTrue(serverWriter.get().getWriteBufferSize() > 0);
