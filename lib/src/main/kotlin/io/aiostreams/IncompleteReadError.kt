@@ -36,9 +36,16 @@ public class IncompleteReadError internal constructor(
     public val partial: ByteArray,
     public val expected: Int?,
     withStackTrace: Boolean,
-) : EOFException("${partial.size} bytes read on a total of ${expected ?: "undefined"} expected bytes") {
+) : EOFException() {
     /** An error whose stack trace is recorded, as any exception's. */
     public constructor(partial: ByteArray, expected: Int?) : this(partial, expected, true)
+
+    /**
+     * CPython's message, built when asked for: a stream that ends this way in a loop that expects it (`except
+     * IncompleteReadError: break`) never reads it.
+     */
+    override val message: String
+        get() = "${partial.size} bytes read on a total of ${expected ?: "undefined"} expected bytes"
 
     /** False while the superclass is built, so that its call to [fillInStackTrace] records nothing. */
     private var built = false

@@ -27,6 +27,8 @@ class ReadExactlySpec :
                     failure.partial.size shouldBe 18
                     failure.expected shouldBe 36
                     failure.message shouldBe "18 bytes read on a total of 36 expected bytes"
+                    failure.toString() shouldBe
+                        "io.aiostreams.IncompleteReadError: 18 bytes read on a total of 36 expected bytes"
                     reader.atEof() shouldBe true
                 }
             }
