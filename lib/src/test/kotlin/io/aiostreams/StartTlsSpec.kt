@@ -52,7 +52,7 @@ class StartTlsSpec :
             val server =
                 startServer("127.0.0.1", 0) { reader, writer ->
                     // Let the client's line and its ClientHello both arrive: the read pump moves them into the reader.
-                    delay(500)
+                    withTimeout(10_000) { while (reader.core.bufferedSize() <= "STARTTLS\n".length) delay(10) }
                     String(reader.readLine()) shouldBe "STARTTLS\n"
                     reader.core.bufferedSize() shouldBeGreaterThan 0L
                     // Those bytes are the start of the handshake: startTls must hand them to TLS.

@@ -330,9 +330,13 @@ class BlockingStreamsTest {
                 }
             });
             thread.start();
-            Thread.sleep(500);
-            assertTrue(thread.isAlive(), "the peer reads nothing: drain must be waiting");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (writer.getWriteBufferSize() <= 65536 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
             assertTrue(writer.getWriteBufferSize() > 65536);
+            Thread.sleep(200);
+            assertTrue(thread.isAlive(), "the peer reads nothing: drain must be waiting");
             thread.interrupt();
             thread.join(5000);
             assertInstanceOf(InterruptedException.class, failure.get());
