@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs the loopback benchmark (workloads W1-W7) for every peer, one after another, and prints a Markdown table.
+"""Runs the loopback benchmark (workloads W1-W7) for every peer, the peers taking turns, and prints a Markdown table.
 
     python3 bench/run.py            # full sizes, on JDK 17 and on JDK 25 when installed (about 20 minutes)
     python3 bench/run.py --quick    # small sizes, default JDK only (under 2 minutes once built)
@@ -10,7 +10,8 @@ Peers: aiostreams (this library), netty (Netty 4.2, epoll), ktor (raw ktor-netwo
 any JVM library can reach here. W6 and W7 run over TLS 1.3 with a CA and server certificate the runner makes with
 `openssl`; W7's client is `openssl s_time` for every peer. Each run also records the server's CPU seconds. Each
 peer's server and client are separate processes on 127.0.0.1; JVM peers get a warm-up run against a fresh server first; every
-peer gets --runs measured client runs (at least 3), whose median is reported.
+peer gets --runs measured client runs (at least 3), whose median is reported. The peers take turns, a run each per round,
+so that a slow spell of the machine costs every peer one run rather than one peer all of its runs.
 """
 import argparse
 import json
@@ -218,51 +219,96 @@ def run_client(peer, java, workload, port, size, timeout):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure(peer, java, workload, size, runs, timeout, server_warmup=True):
-    """The measured client runs of one peer on one workload.
+class PeerServer:
+    """One peer's server process for one workload, with the port it listens on and its resident set when idle."""
 
-    A JVM client warms up in its own process first (`--warmup`: the same workload, unmeasured), which also warms up
-    the server. W1-W4, W6 and W7 share one server per peer, whose first JVM run is an uncounted warm-up run (W7's
-    lasts W7_WARMUP_FACTOR runs' time). W5 starts a fresh
-    server for every run, so that the peak RSS it reports (VmHWM, the peak since the server started) belongs to that
-    run's 10,000 connections (and its client's warm-up) alone.
+    def __init__(self, peer, java, workload):
+        self.peer, self.java, self.workload = peer, java, workload
+        self.process = self.port = self.idle_rss = None
+
+    def start(self):
+        self.port = free_port()
+        self.process = subprocess.Popen(command(self.peer, self.java, "server", self.workload, self.port),
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_listening(self.port, self.process)
+        self.idle_rss = rss_kib(self.process.pid)
+
+    def stop(self):
+        if self.process is not None:
+            stop(self.process)
+            self.process = None
+
+
+def wait_quiet(servers, window=0.5, busy=0.02, limit=20.0):
+    """Waits (at most `limit` seconds) until no live server used more than `busy` CPU seconds in `window` seconds:
+    a JIT compiler or a collector still at work in one peer's idle server must not share the cores with the run
+    of another."""
+    pids = [s.process.pid for s in servers if s.process is not None]
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        before = [cpu_seconds(pid) for pid in pids]
+        time.sleep(window)
+        after = [cpu_seconds(pid) for pid in pids]
+        if all(b is None or a is None or a - b <= busy for b, a in zip(before, after)):
+            return
+    log(f"  (a server was still busy after {limit:.0f} s; running anyway)")
+
+
+def run_once(server, label, size, timeout):
+    """One client run against `server`, with the server's CPU seconds during it and its peak RSS so far."""
+    peer, workload = server.peer, server.workload
+    cpu_before = cpu_seconds(server.process.pid)
+    # W7's client is not a JVM: the server alone warms up, and the JDK's TLS code takes C2 longer than one
+    # 10-second run to compile, so its uncounted run is three times as long.
+    warm_size = size * W7_WARMUP_FACTOR if workload == "W7" and label == "warm-up" else size
+    result = run_client(peer, server.java, workload, server.port, warm_size, timeout)
+    cpu_after = cpu_seconds(server.process.pid)
+    result["server_cpu_s"] = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+    result["server_peak_rss_kib"] = peak_rss_kib(server.process.pid)
+    result["server_idle_rss_kib"] = server.idle_rss
+    log(f"  {peer:10} {workload} {label:9} {result['value']:.3f} {result['metric']}"
+        + (f" (server CPU {result['server_cpu_s']:.2f} s)" if result["server_cpu_s"] is not None else "")
+        + (f" (p50 {result['p50_us']:.0f} us, p99 {result['p99_us']:.0f} us)" if "p50_us" in result else "")
+        + (f" (server peak RSS {result['server_peak_rss_kib'] / 1024:.0f} MiB)"
+           if workload == "W5" and result["server_peak_rss_kib"] else ""))
+    return result
+
+
+def measure(peers, java, workload, size, runs, timeout, server_warmup=True):
+    """The measured client runs of every peer on one workload: {peer: [result, ...]}.
+
+    The peers take turns: round i runs each peer once, starting from the i-th, so that a slower spell of the machine
+    falls on one run of every peer (and the median drops it) rather than on all the runs of one peer. A JVM client
+    warms up in its own process first (`--warmup`: the same workload, unmeasured), which also warms up the server.
+    W1-W4, W6 and W7 start one server per peer before the first round, and each JVM peer's server gets an uncounted
+    warm-up run (W7's lasts W7_WARMUP_FACTOR runs' time); before each run the runner waits until the servers are
+    idle (not in --quick, whose servers are never warm). W5 starts a fresh server for every run, so that the peak RSS it reports (VmHWM, the peak since the server
+    started) belongs to that run's connections (and its client's warm-up) alone.
     """
-    results = []
     shared = workload != "W5"
-    warm_up = server_warmup and peer in JVM_PEERS and shared
-    rounds = (["warm-up"] if warm_up else []) + [f"run {i + 1}/{runs}" for i in range(runs)]
-    server = None
-    port = None
-    idle_rss = None
+    servers = {peer: PeerServer(peer, java, workload) for peer in peers}
+    results = {peer: [] for peer in peers}
     try:
-        for label in rounds:
-            if server is None or not shared:
-                if server is not None:
-                    stop(server)
-                port = free_port()
-                server = subprocess.Popen(command(peer, java, "server", workload, port),
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                wait_listening(port, server)
-                idle_rss = rss_kib(server.pid)
-            cpu_before = cpu_seconds(server.pid)
-            # W7's client is not a JVM: the server alone warms up, and the JDK's TLS code takes C2 longer than one
-            # 10-second run to compile, so its uncounted run is three times as long.
-            warm_size = size * W7_WARMUP_FACTOR if workload == "W7" and label == "warm-up" else size
-            result = run_client(peer, java, workload, port, warm_size, timeout)
-            cpu_after = cpu_seconds(server.pid)
-            result["server_cpu_s"] = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
-            result["server_peak_rss_kib"] = peak_rss_kib(server.pid)
-            result["server_idle_rss_kib"] = idle_rss
-            log(f"  {peer:10} {workload} {label:9} {result['value']:.3f} {result['metric']}"
-                + (f" (server CPU {result['server_cpu_s']:.2f} s)" if result["server_cpu_s"] is not None else "")
-                + (f" (p50 {result['p50_us']:.0f} us, p99 {result['p99_us']:.0f} us)" if "p50_us" in result else "")
-                + (f" (server peak RSS {result['server_peak_rss_kib'] / 1024:.0f} MiB)"
-                   if workload == "W5" and result["server_peak_rss_kib"] else ""))
-            if label != "warm-up":
-                results.append(result)
+        if shared:
+            for peer in peers:
+                servers[peer].start()
+                if server_warmup and peer in JVM_PEERS:
+                    run_once(servers[peer], "warm-up", size, timeout)
+        for i in range(runs):
+            for peer in peers[i % len(peers):] + peers[:i % len(peers)]:
+                server = servers[peer]
+                if shared and server_warmup:
+                    wait_quiet(servers.values())
+                else:
+                    server.start()
+                try:
+                    results[peer].append(run_once(server, f"run {i + 1}/{runs}", size, timeout))
+                finally:
+                    if not shared:
+                        server.stop()
     finally:
-        if server is not None:
-            stop(server)
+        for server in servers.values():
+            server.stop()
     return results
 
 
@@ -395,9 +441,11 @@ def fanin_sweep(peers, javas, counts, runs, timeout, chart):
     rows = {}
     for java in javas:
         log(f"== W5 sweep on {java_version(java)}")
-        for peer in [p for p in peers if supports(p, "W5")]:
-            for count in counts:
-                results = measure(peer, java, "W5", count, runs, timeout)
+        present = [p for p in peers if supports(p, "W5")]
+        for count in counts:
+            measured = measure(present, java, "W5", count, runs, timeout)
+            for peer in present:
+                results = measured[peer]
                 seconds = median(results, "value")
                 peak = max(r["server_peak_rss_kib"] or 0 for r in results) / 1024
                 idle = statistics.median(r["server_idle_rss_kib"] or 0 for r in results) / 1024
@@ -536,27 +584,21 @@ def main():
     report = [
         f"Machine: {machine()}; open-file limit {fd_limit}.",
         f"Command: `python3 bench/run.py{' --quick' if args.quick else ''}`"
-        f" (sizes: {', '.join(f'{w} {sizes[w]:,}' for w in workloads)}; medians of {args.runs} runs"
+        f" (sizes: {', '.join(f'{w} {sizes[w]:,}' for w in workloads)}; medians of {args.runs} runs, the peers taking turns"
         f"{'; JVM clients warm up in-process first; W1-W4, W6, W7: one server per peer' + ('' if args.quick else f' and an uncounted warm-up run ({W7_WARMUP_FACTOR}× as long for W7)') + '; W5: a fresh server per run' if any(p in JVM_PEERS for p in peers) else ''}).",
         "",
     ]
     all_verdicts = []
-    python_results = {}
     dump = []
     for java in javas:
         results = {}
         log(f"== {java_version(java)} ({java})")
         for w in workloads:
-            for peer in peers:
-                if not supports(peer, w):
-                    continue
-                if peer == "cpython" and (peer, w) in python_results:
-                    results[(peer, w)] = python_results[(peer, w)]
-                    continue
-                results[(peer, w)] = measure(peer, java, w, sizes[w], args.runs, timeout, server_warmup=not args.quick)
-                if peer == "cpython":
-                    python_results[(peer, w)] = results[(peer, w)]
-                for r in results[(peer, w)]:
+            present = [p for p in peers if supports(p, w)]
+            measured = measure(present, java, w, sizes[w], args.runs, timeout, server_warmup=not args.quick)
+            for peer in present:
+                results[(peer, w)] = measured[peer]
+                for r in measured[peer]:
                     dump.append(dict(r, java=java_version(java)))
         text, verdicts = table(results, peers)
         all_verdicts += verdicts
