@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Runs the loopback benchmark (workloads W1-W7) for every peer, the peers taking turns, and prints a Markdown table.
 
-    python3 bench/run.py            # full sizes, on JDK 17 and on JDK 25 when installed (about 20 minutes)
-    python3 bench/run.py --quick    # small sizes, default JDK only (under 2 minutes once built)
+    python3 bench/run.py            # full sizes, on JDK 17 and on JDK 25 when installed (about 40 minutes)
+    python3 bench/run.py --quick    # small sizes, default JDK only (about 4 minutes once built)
     python3 bench/run.py --soak 30  # the soak: 30 minutes of mixed load and faults, then a verdict on growth
 
 Peers: aiostreams (this library), netty (Netty 4.2, epoll), ktor (raw ktor-network channels; W1-W5) and cpython
@@ -516,7 +516,7 @@ def write_chart(path, rows, counts):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
-                        help="small sizes, default JDK only, no separate server warm-up run (under 2 minutes once built)")
+                        help="small sizes, default JDK only, no separate server warm-up run (about 4 minutes once built)")
     parser.add_argument("--runs", type=int, default=3, help="measured runs per peer and workload (default 3)")
     parser.add_argument("--jdk", action="append", help="a JDK home to run the JVM peers on (repeatable)")
     parser.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated, e.g. W1,W3")
