@@ -175,6 +175,30 @@ class DatagramSpec :
             sink.close()
         }
 
+        test("pauseAndResumeAlternateWhileAnotherThreadSends") {
+            val (sink, _) = createDatagramEndpoint({ UdpCollector() }, localAddress = InetSocketAddress("127.0.0.1", 0))
+            val address = sink.getExtraInfo("sockname") as InetSocketAddress
+            val (transport, recorder) = createDatagramEndpoint({ UdpFlowRecorder() }, remoteAddress = address)
+            transport.setWriteBufferLimits(high = 10, low = 0)
+            // Every send crosses the high mark, and the loop's send brings the queue back to zero. The sender sends
+            // again the moment it sees zero: its pause races the loop's resume, thousands of times, and the protocol
+            // must hear them in the order the marks were crossed.
+            withTimeout(30_000) {
+                repeat(2_000) {
+                    transport.sendTo(ByteArray(100))
+                    while (transport.getWriteBufferSize() > 0) Thread.onSpinWait()
+                }
+                // The loop runs its queued callbacks in order: one more task there comes after them all.
+                withContext(EventLoop.dispatcher) {}
+            }
+            val events = recorder.events.toList()
+            events.first() shouldBe "pause"
+            events.last() shouldBe "resume"
+            events.zipWithNext().filter { (a, b) -> a == b } shouldBe emptyList()
+            transport.close()
+            sink.close()
+        }
+
         test("connectionLostComesAfterTheCallbacksAnnouncedBeforeIt") {
             val (sink, _) = createDatagramEndpoint({ UdpCollector() }, localAddress = InetSocketAddress("127.0.0.1", 0))
             val (transport, recorder) =

@@ -121,7 +121,12 @@ internal class DatagramEngine(
             } catch (e: UnsupportedOperationException) {
                 callback { protocol.errorReceived(e) }
             }
-            announce(synchronized(lock) { marks.update(queued - size).also { queued -= size } })
+            // Announced under the lock, as sendTo() announces its pause: the callbacks are queued in the order the
+            // marks were crossed, so a sender's next pause can never be queued before this resume.
+            synchronized(lock) {
+                queued -= size
+                announce(marks.update(queued))
+            }
         }
         // Closed and drained: the endpoint goes.
         finish(null)
@@ -228,16 +233,17 @@ internal class DatagramEngine(
     override fun setWriteBufferLimits(
         high: Int?,
         low: Int?,
-    ) = announce(
-        synchronized(lock) {
-            marks.set(high, low)
-            marks.update(queued, pauseOnly = true)
-        },
-    )
+    ) = synchronized(lock) {
+        marks.set(high, low)
+        announce(marks.update(queued, pauseOnly = true))
+    }
 
     override fun getWriteBufferLimits(): IntArray = synchronized(lock) { marks.limits() }
 
-    /** Tells the protocol that writing paused (true) or resumed (false): CPython's `_maybe_pause_protocol`. */
+    /**
+     * Tells the protocol that writing paused (true) or resumed (false): CPython's `_maybe_pause_protocol`. Called
+     * under the lock that guarded the marks' change, so that the callbacks queue in the order of the changes.
+     */
     private fun announce(paused: Boolean?) {
         when (paused) {
             true -> callback(fatal = false) { protocol.pauseWriting() }
