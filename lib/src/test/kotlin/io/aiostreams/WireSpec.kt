@@ -9,6 +9,7 @@ import io.kotest.matchers.collections.shouldNotBeEmpty
 import io.kotest.matchers.ints.shouldBeLessThan
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.types.shouldBeInstanceOf
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.withContext
@@ -45,6 +46,36 @@ class WireSpec :
             withTimeout(10_000) { writer.waitClosed() }
             server.close()
             server.waitClosed()
+        }
+
+        test("bytesTheSocketDidNotTakeLeaveFromTheLoopAndDrainResumesThere") {
+            ServerSocketChannel.open().use { listener ->
+                listener.bind(InetSocketAddress("127.0.0.1", 0))
+                val port = (listener.localAddress as InetSocketAddress).port
+                val (_, writer) = openConnection("127.0.0.1", port)
+                listener.accept().use { peer ->
+                    // Far more than loopback's socket buffers hold: most of it waits for the write pump.
+                    val total = 32 shl 20
+                    val resumedOn =
+                        withTimeout(60_000) {
+                            coroutineScope {
+                                val received = async(Dispatchers.IO) { readAll(peer, total) }
+                                // Unconfined: drain() resumes on the thread that opened its gate, the write pump's.
+                                val thread =
+                                    withContext(Dispatchers.Unconfined) {
+                                        writer.write(ByteArray(total) { it.toByte() })
+                                        writer.drain()
+                                        Thread.currentThread().name.substringBefore(" @")
+                                    }
+                                received.await() shouldBe total.toLong()
+                                thread
+                            }
+                        }
+                    resumedOn shouldBe "aiostreams-loop"
+                }
+                writer.close()
+                withTimeout(10_000) { writer.waitClosed() }
+            }
         }
 
         test("keyExchangesRunOnAllButOneCoreAndOnAtLeastTwoThreads") {
@@ -187,4 +218,21 @@ class WireSpec :
             return SSLContext.getInstance("TLS").apply { init(null, arrayOf(recording), null) }
         }
     }
+}
+
+/** Reads [total] bytes from [peer] (blocking), checking that byte i is `i.toByte()`; returns how many came. */
+private fun readAll(
+    peer: SocketChannel,
+    total: Int,
+): Long {
+    val buffer = java.nio.ByteBuffer.allocate(1 shl 16)
+    var count = 0L
+    while (count < total) {
+        buffer.clear()
+        val n = peer.read(buffer)
+        if (n < 0) break
+        for (i in 0 until n) check(buffer.get(i) == (count + i).toByte()) { "byte ${count + i} differs" }
+        count += n
+    }
+    return count
 }
