@@ -10,8 +10,8 @@ Peers: aiostreams (this library), netty (Netty 4.2, epoll), ktor (raw ktor-netwo
 any JVM library can reach here. W6 and W7 run over TLS 1.3 with a CA and server certificate the runner makes with
 `openssl`; W7's client is `openssl s_time` for every peer. Each run also records the server's CPU seconds. Each
 peer's server and client are separate processes on 127.0.0.1; JVM peers get a warm-up run against a fresh server first; every
-peer gets --runs measured client runs (at least 3), whose median is reported. The peers take turns, a run each per round,
-so that a slow spell of the machine costs every peer one run rather than one peer all of its runs.
+peer gets --runs measured client runs (at least 3), whose median is reported. The peers take turns, a run each per
+round, so that a slow spell of the machine costs every peer one run rather than one peer all of its runs.
 """
 import argparse
 import json
@@ -282,8 +282,9 @@ def measure(peers, java, workload, size, runs, timeout, server_warmup=True):
     warms up in its own process first (`--warmup`: the same workload, unmeasured), which also warms up the server.
     W1-W4, W6 and W7 start one server per peer before the first round, and each JVM peer's server gets an uncounted
     warm-up run (W7's lasts W7_WARMUP_FACTOR runs' time); before each run the runner waits until the servers are
-    idle (not in --quick, whose servers are never warm). W5 starts a fresh server for every run, so that the peak RSS it reports (VmHWM, the peak since the server
-    started) belongs to that run's connections (and its client's warm-up) alone.
+    idle (not in --quick, whose servers are never warm). W5 starts a fresh server for every run, so that the peak RSS
+    it reports (VmHWM, the peak since the server started) belongs to that run's connections (and its client's
+    warm-up) alone.
     """
     shared = workload != "W5"
     servers = {peer: PeerServer(peer, java, workload) for peer in peers}
