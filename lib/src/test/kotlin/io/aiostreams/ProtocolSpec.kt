@@ -9,6 +9,7 @@ import io.aiostreams.protocol.createUnixServer
 import io.aiostreams.testing.TempDirs
 import io.aiostreams.testing.ascii
 import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.ints.shouldBeGreaterThan
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.types.shouldBeSameInstanceAs
 import kotlinx.coroutines.CompletableDeferred
@@ -184,6 +185,41 @@ class ProtocolSpec :
             }
             withTimeout(10_000) { protocol.lost.await() }
             protocol.events shouldBe listOf("made", "pause", "lost")
+            server.close()
+            server.closeClients()
+            server.waitClosed()
+        }
+
+        test("pauseAndResumeAlternateWhileAnotherThreadWrites") {
+            val server =
+                startServer("127.0.0.1", 0) { reader, writer ->
+                    while (reader.read(1 shl 16).isNotEmpty()) continue
+                    writer.close()
+                }
+            val (transport, protocol) = createConnection({ RecordingProtocol() }, "127.0.0.1", server.port)
+            transport.setWriteBufferLimits(high = 256 * 1024, low = 128 * 1024)
+            // The pump sends pieces of 256 KiB: after the first piece of each 384 KiB write, 128 KiB are left and
+            // writing resumes. This thread, not the loop, writes again the moment it sees that: its pause races the
+            // pump's resume, thousands of times, and the protocol must hear them in the order the marks were crossed.
+            val deadline = System.nanoTime() + 60_000_000_000L
+            repeat(5_000) {
+                transport.write(ByteArray(384 * 1024))
+                while (transport.getWriteBufferSize() > 128 * 1024) {
+                    check(System.nanoTime() < deadline) { "the write buffer stays above its low mark" }
+                    Thread.onSpinWait()
+                }
+            }
+            withTimeout(10_000) {
+                while (transport.getWriteBufferSize() > 0) delay(1)
+                // The loop runs its queued callbacks in order: one more task there comes after them all.
+                withContext(EventLoop.dispatcher) {}
+            }
+            val events = protocol.events.filter { it == "pause" || it == "resume" }
+            events.size shouldBeGreaterThan 100
+            events.first() shouldBe "pause"
+            events.last() shouldBe "resume"
+            events.zipWithNext().filter { (a, b) -> a == b } shouldBe emptyList()
+            transport.close()
             server.close()
             server.closeClients()
             server.waitClosed()

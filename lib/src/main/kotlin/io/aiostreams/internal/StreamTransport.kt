@@ -61,6 +61,15 @@ internal class StreamTransport(
     private var aborted = false
     private var writesLost = 0
     private var lost = false
+
+    /**
+     * Pauses (true) and resumes (false) decided under [lock] and not yet told to the sink, oldest first: made at the
+     * first, for a sink that calls user code (a stream's reader has no one to tell). One thread at a time tells them
+     * ([telling]), in this order and outside the lock, so a writer on another thread than the pump's never has its
+     * pause heard before the pump's resume that came before it.
+     */
+    private var untold: ArrayDeque<Boolean>? = null
+    private var telling = false
     private val writeSignal = Signal()
 
     /** Told of every piece sent while `startTls` waits for the buffer to empty (made then: most connections never do). */
@@ -128,6 +137,7 @@ internal class StreamTransport(
         what: String,
     ): Boolean {
         var change: WriteBuffer.Change? = null
+        var mustTell = false
         var queued = false
         var failure: Throwable? = null
         synchronized(lock) {
@@ -148,6 +158,7 @@ internal class StreamTransport(
             }
             if (failure == null && sent < data.size) {
                 change = buffer.append(data, sent)
+                mustTell = queueNewsLocked(change)
                 queued = true
             }
         }
@@ -160,7 +171,7 @@ internal class StreamTransport(
             writeSignal.signal()
             startWritePump()
         }
-        announce(change)
+        announce(change, mustTell)
         return true
     }
 
@@ -169,17 +180,47 @@ internal class StreamTransport(
     fun setWriteBufferLimits(
         high: Int?,
         low: Int?,
-    ) = announce(synchronized(lock) { buffer.setLimits(high, low) })
+    ) {
+        var mustTell = false
+        val change = synchronized(lock) { buffer.setLimits(high, low).also { mustTell = queueNewsLocked(it) } }
+        announce(change, mustTell)
+    }
 
     fun writeBufferLimits(): IntArray = synchronized(lock) { intArrayOf(buffer.low, buffer.high) }
 
-    private fun announce(change: WriteBuffer.Change?) {
-        if (change == null) return
-        if (change.paused) {
-            sink.writingPaused()
-        } else {
-            change.gate?.complete(null)
-            sink.writingResumed()
+    /**
+     * Under [lock], where [change] was decided: queues it for a sink that calls user code; true when the caller must
+     * then [announce] it with `mustTell`, no other thread telling the queue already.
+     */
+    private fun queueNewsLocked(change: WriteBuffer.Change?): Boolean {
+        if (change == null || !sink.runsUserCode) return false
+        (untold ?: ArrayDeque<Boolean>(2).also { untold = it }).addLast(change.paused)
+        if (telling) return false
+        telling = true
+        return true
+    }
+
+    /**
+     * Outside [lock]: opens the drain gate a resume brings, and, when [mustTell], tells the sink every queued pause
+     * and resume in the order they were decided, including those another thread queues meanwhile.
+     */
+    private fun announce(
+        change: WriteBuffer.Change?,
+        mustTell: Boolean,
+    ) {
+        change?.gate?.complete(null)
+        if (!mustTell) return
+        try {
+            while (true) {
+                val paused =
+                    synchronized(lock) {
+                        untold?.removeFirstOrNull().also { if (it == null) telling = false }
+                    } ?: return
+                if (paused) sink.writingPaused() else sink.writingResumed()
+            }
+        } catch (e: Throwable) {
+            synchronized(lock) { telling = false }
+            throw e
         }
     }
 
@@ -268,7 +309,9 @@ internal class StreamTransport(
                 when (next) {
                     Next.SEND -> {
                         wire.send(piece!!)
-                        announce(synchronized(lock) { buffer.pieceSent() })
+                        var mustTell = false
+                        val change = synchronized(lock) { buffer.pieceSent().also { mustTell = queueNewsLocked(it) } }
+                        announce(change, mustTell)
                         flushed?.signal()
                     }
 
