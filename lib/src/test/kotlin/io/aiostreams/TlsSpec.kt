@@ -318,12 +318,17 @@ class TlsSpec :
             val server = tlsEchoServer()
             java.net.Socket("127.0.0.1", server.port).use { silent ->
                 silent.soTimeout = 10_000
-                delay(100) // accepted, and waiting for a ClientHello that never comes
+                // The listener accepts in the order clients connected: once a later client has its echo, the silent
+                // one was accepted, and waits for a ClientHello that never comes.
+                val (reader, writer) = openConnection("localhost", server.port, ssl = trusting())
+                writer.write("later\n".ascii())
+                String(withTimeout(10_000) { reader.readLine() }) shouldBe "later\n"
                 server.close()
                 server.closeClients()
                 // The default handshake timeout is 60 s: waitClosed returns long before it.
                 withTimeout(5_000) { server.waitClosed() }
                 silent.getInputStream().read() shouldBe -1
+                writer.close()
             }
         }
 
