@@ -180,13 +180,16 @@ internal class StreamTransport(
     fun setWriteBufferLimits(
         high: Int?,
         low: Int?,
-    ) {
-        var mustTell = false
-        val change = synchronized(lock) { buffer.setLimits(high, low).also { mustTell = queueNewsLocked(it) } }
-        announce(change, mustTell)
-    }
+    ) = crossing { buffer.setLimits(high, low) }
 
     fun writeBufferLimits(): IntArray = synchronized(lock) { intArrayOf(buffer.low, buffer.high) }
+
+    /** Works out under [lock] whether the write buffer crossed a mark ([decide]), then [announce]s it. */
+    private inline fun crossing(decide: () -> WriteBuffer.Change?) {
+        var mustTell = false
+        val change = synchronized(lock) { decide().also { mustTell = queueNewsLocked(it) } }
+        announce(change, mustTell)
+    }
 
     /**
      * Under [lock], where [change] was decided: queues it for a sink that calls user code; true when the caller must
@@ -309,9 +312,7 @@ internal class StreamTransport(
                 when (next) {
                     Next.SEND -> {
                         wire.send(piece!!)
-                        var mustTell = false
-                        val change = synchronized(lock) { buffer.pieceSent().also { mustTell = queueNewsLocked(it) } }
-                        announce(change, mustTell)
+                        crossing { buffer.pieceSent() }
                         flushed?.signal()
                     }
 
