@@ -227,6 +227,7 @@ internal class ReaderCore(
 
     suspend fun read(n: Int): ByteArray {
         if (n < 0) return readAll()
+        if (n > 0) readInlineIfEmpty(n)
         return suspendCoroutineUninterceptedOrReturn { cont ->
             synchronized(lock) {
                 exception?.let { throw it }
@@ -234,6 +235,19 @@ internal class ReaderCore(
                 readStep(n) ?: park(cont, WaitingRead.READ, n, null, false, 0L)
             }
         }
+    }
+
+    /**
+     * With nothing buffered, asks the transport to read its socket now rather than park this read until the loop
+     * selects (see [ReadTransport.readInline]); what it reads is fed in as usual, and the read's locked step follows.
+     */
+    private fun readInlineIfEmpty(n: Int) {
+        val t =
+            synchronized(lock) {
+                if (buffered != 0L || eof || exception != null || waiter != null) return
+                transport
+            } ?: return
+        t.readInline(n)
     }
 
     private fun readStep(n: Int): ByteArray? = if (buffered != 0L || eof) takeOrEofError(n) else null

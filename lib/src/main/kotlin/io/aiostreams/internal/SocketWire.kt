@@ -82,6 +82,8 @@ internal class SocketWire(
 
     override val readable: LoopChannel<*> get() = socket
 
+    override val mayHaveMore: Boolean get() = !drained
+
     @OptIn(UnsafeIoApi::class)
     override fun readNow(
         deliver: (Buffer, Long) -> Unit,

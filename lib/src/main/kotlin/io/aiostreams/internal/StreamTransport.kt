@@ -108,6 +108,8 @@ internal class StreamTransport(
 
     override fun resumeReading() = reading.resume()
 
+    override fun readInline(n: Int) = reading.readInline(n)
+
     /** True unless reading is paused or the connection is closing. */
     fun isReading(): Boolean = !reading.isPaused && !isClosing()
 

@@ -67,6 +67,12 @@ internal interface Wire {
     ): Int = throw UnsupportedOperationException("not read by callback")
 
     /**
+     * True when the last [readNow] filled all the room it had: the socket may hold more already, and a read that
+     * needs bytes now can try it before waiting for the loop. A hint; false for wires not read by callback.
+     */
+    val mayHaveMore: Boolean get() = false
+
+    /**
      * A [readNow] delivery that can also take an array whole: a wire that read into an array of its own hands it over
      * as it is, with no buffer or segment made around it.
      */
