@@ -106,16 +106,27 @@ class ReadOnTheLoopSpec :
                 before
             }
 
-        test("readOnTheLoopTakesWhatTheSocketHoldsWithoutWaitingForTheLoop") {
-            val data = pattern(4 * 8192)
+        /**
+         * One read of [size] by the loop, then [reads] more of [size] with the rest already in the socket: how many of
+         * those returned before one suspended. Every byte must arrive, in order, either way.
+         */
+        suspend fun readsInARow(
+            size: Int,
+            reads: Int,
+        ): Int {
+            val data = pattern((reads + 1) * size)
             val got = ByteArrayOutputStream()
-            // The loop's read fills all the room it had (8 KiB of 32): the socket may hold more.
             val beforeSuspending =
-                afterFirstRead(data, close = false, first = 8192, got) { reader ->
-                    readsBeforeSuspending(reader, 8192, 3, got)
+                afterFirstRead(data, close = false, first = size, got) { reader ->
+                    readsBeforeSuspending(reader, size, reads, got)
                 }
-            beforeSuspending shouldBe 3
             got.toByteArray() shouldBe data
+            return beforeSuspending
+        }
+
+        test("readOnTheLoopTakesWhatTheSocketHoldsWithoutWaitingForTheLoop") {
+            // The loop's read fills all the room it had (8 KiB of 32): the socket may hold more.
+            readsInARow(8192, 3) shouldBe 3
         }
 
         test("readOnTheLoopFindsTheEndOfStreamWithoutWaitingForTheLoop") {
@@ -136,14 +147,7 @@ class ReadOnTheLoopSpec :
 
         test("readOnTheLoopWaitsForTheLoopAfterSixteenReadsInARow") {
             // 18 reads of 3,000 bytes: one by the loop, 16 in a row without it, then one that must wait for it.
-            val data = pattern(18 * 3000)
-            val got = ByteArrayOutputStream()
-            val beforeSuspending =
-                afterFirstRead(data, close = false, first = 3000, got) { reader ->
-                    readsBeforeSuspending(reader, 3000, 17, got)
-                }
-            beforeSuspending shouldBe 16
-            got.toByteArray() shouldBe data
+            readsInARow(3000, 17) shouldBe 16
         }
 
         test("oneBusyConnectionDoesNotKeepTheLoopFromAnother") {
