@@ -15,9 +15,10 @@ internal interface ReadTransport {
     fun resumeReading()
 
     /**
-     * Asked **without the reader's lock**, by a `read(n)` on the transport's loop that found nothing buffered: reads
-     * the socket now if its last read left it full, delivering into the reader as the loop would (bytes, end of
-     * stream or failure), instead of parking the read until the loop next selects. Does nothing elsewhere.
+     * Asked **without the reader's lock**, by a `read(n)` that found nothing buffered and would park: on the
+     * transport's loop, reads the socket now if its last read left it full, delivering into the reader as the loop
+     * would (bytes, end of stream or failure), instead of parking the read until the loop next selects. Does nothing
+     * on other threads.
      */
     fun readInline(n: Int) {}
 }

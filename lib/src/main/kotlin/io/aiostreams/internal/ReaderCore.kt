@@ -227,27 +227,23 @@ internal class ReaderCore(
 
     suspend fun read(n: Int): ByteArray {
         if (n < 0) return readAll()
-        if (n > 0) readInlineIfEmpty(n)
         return suspendCoroutineUninterceptedOrReturn { cont ->
+            // A read that would park first asks the transport to read its socket now (see ReadTransport.readInline),
+            // outside the lock: what that feeds in is then taken by a second locked step, which parks if it is none.
+            val inline =
+                synchronized(lock) {
+                    exception?.let { throw it }
+                    if (n == 0) return@suspendCoroutineUninterceptedOrReturn EMPTY
+                    readStep(n)?.let { return@suspendCoroutineUninterceptedOrReturn it }
+                    transport?.takeIf { waiter == null }
+                        ?: return@suspendCoroutineUninterceptedOrReturn park(cont, WaitingRead.READ, n, null, false, 0L)
+                }
+            inline.readInline(n)
             synchronized(lock) {
                 exception?.let { throw it }
-                if (n == 0) return@suspendCoroutineUninterceptedOrReturn EMPTY
                 readStep(n) ?: park(cont, WaitingRead.READ, n, null, false, 0L)
             }
         }
-    }
-
-    /**
-     * With nothing buffered, asks the transport to read its socket now rather than park this read until the loop
-     * selects (see [ReadTransport.readInline]); what it reads is fed in as usual, and the read's locked step follows.
-     */
-    private fun readInlineIfEmpty(n: Int) {
-        val t =
-            synchronized(lock) {
-                if (buffered != 0L || eof || exception != null || waiter != null) return
-                transport
-            } ?: return
-        t.readInline(n)
     }
 
     private fun readStep(n: Int): ByteArray? = if (buffered != 0L || eof) takeOrEofError(n) else null
