@@ -20,10 +20,11 @@ import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicBoolean
 
 /**
- * A `read(n)` on its connection's loop that finds nothing buffered reads the socket itself when the socket's last read
- * filled all the room it had, instead of parking until the loop next selects; at most 16 times in a row, after which
- * it waits for the loop, so that one busy connection never keeps the loop from the others. What it returns, and where
- * it finds the end of stream, are what a read woken by the loop returns.
+ * A read on its connection's loop (`read`, `readExactly`, `readUntil`, `readLine`) that finds too little buffered
+ * reads the socket itself when the socket's last read filled all the room it had, instead of parking until the loop
+ * next selects; at most 16 times in a row, after which it waits for the loop, so that one busy connection never keeps
+ * the loop from the others. What it returns, and where it finds the end of stream, are what a read woken by the loop
+ * returns.
  *
  * In each test a blocking peer writes everything (and half-closes, where the test wants the end of stream) while the
  * handler holds the loop's thread, so that the loop cannot select meanwhile; the handler's first read then waits on an
@@ -85,19 +86,18 @@ class ReadOnTheLoopSpec :
             }
         }
 
-        /** Reads of [size] in a coroutine started undispatched, [count] times: how many returned before it suspended. */
+        /** [read] [count] times in a coroutine started undispatched: how many returned before it suspended. */
         suspend fun readsBeforeSuspending(
-            reader: StreamReader,
-            size: Int,
             count: Int,
             got: ByteArrayOutputStream,
+            read: suspend () -> ByteArray,
         ): Int =
             coroutineScope {
                 var done = 0
                 val reads =
                     launch(start = CoroutineStart.UNDISPATCHED) {
                         repeat(count) {
-                            got.write(reader.read(size))
+                            got.write(read())
                             done++
                         }
                     }
@@ -118,7 +118,7 @@ class ReadOnTheLoopSpec :
             val got = ByteArrayOutputStream()
             val beforeSuspending =
                 afterFirstRead(data, close = false, first = size, got) { reader ->
-                    readsBeforeSuspending(reader, size, reads, got)
+                    readsBeforeSuspending(reads, got) { reader.read(size) }
                 }
             got.toByteArray() shouldBe data
             return beforeSuspending
@@ -135,7 +135,7 @@ class ReadOnTheLoopSpec :
             var atEof = false
             val beforeSuspending =
                 afterFirstRead(data, close = true, first = 8192, got) { reader ->
-                    val n = readsBeforeSuspending(reader, 8192, 2, got)
+                    val n = readsBeforeSuspending(2, got) { reader.read(8192) }
                     atEof = reader.atEof()
                     n
                 }
@@ -148,6 +148,84 @@ class ReadOnTheLoopSpec :
         test("readOnTheLoopWaitsForTheLoopAfterSixteenReadsInARow") {
             // 18 reads of 3,000 bytes: one by the loop, 16 in a row without it, then one that must wait for it.
             readsInARow(3000, 17) shouldBe 16
+        }
+
+        test("readLineOnTheLoopTakesWhatTheSocketHoldsWithoutWaitingForTheLoop") {
+            val lines = (0 until 200).joinToString("") { "line $it\n" }.toByteArray()
+            val data = pattern(8192) + lines
+            val got = ByteArrayOutputStream()
+            val beforeSuspending =
+                afterFirstRead(data, close = false, first = 8192, got) { reader ->
+                    readsBeforeSuspending(200, got) { reader.readLine() }
+                }
+            beforeSuspending shouldBe 200
+            got.toByteArray() shouldBe data
+        }
+
+        test("readExactlyOnTheLoopTakesWhatTheSocketHoldsWithoutWaitingForTheLoop") {
+            val data = pattern(8192 + 50 * 1000)
+            val got = ByteArrayOutputStream()
+            val beforeSuspending =
+                afterFirstRead(data, close = false, first = 8192, got) { reader ->
+                    readsBeforeSuspending(50, got) { reader.readExactly(1000) }
+                }
+            beforeSuspending shouldBe 50
+            got.toByteArray() shouldBe data
+        }
+
+        test("readUntilOnTheLoopFindsEverySeparatorWhereverTheSocketReadsSplitTheData") {
+            // Records of every length up to 3,000 bytes, 2 MiB in all: the socket's reads, inline and by the loop,
+            // split them (and their two-byte separators) wherever the kernel's buffers happen to end.
+            val random = java.util.Random(7)
+            val records =
+                generateSequence { ByteArray(1 + random.nextInt(3000)) { ('a'.code + random.nextInt(26)).toByte() } }
+                    .runningFold(0 to ByteArray(0)) { (total, _), r -> (total + r.size + 2) to r }
+                    .drop(1)
+                    .takeWhile { (total, _) -> total <= 2 shl 20 }
+                    .map { it.second }
+                    .toList()
+            val data = ByteArrayOutputStream().apply {
+                records.forEach { write(it + "\r\n".toByteArray()) }
+            }.toByteArray()
+            val received = CompletableDeferred<List<ByteArray>>()
+            val server =
+                startServer("127.0.0.1", 0) { reader, writer ->
+                    received.completeWith(
+                        runCatching {
+                            val got = mutableListOf<ByteArray>()
+                            while (true) {
+                                val record =
+                                    try {
+                                        reader.readUntil("\r\n".toByteArray())
+                                    } catch (e: IncompleteReadError) {
+                                        // The end of stream right after a separator: nothing partial is left.
+                                        e.partial.size shouldBe 0
+                                        break
+                                    }
+                                got += record.copyOf(record.size - 2)
+                            }
+                            got
+                        },
+                    )
+                    writer.close()
+                }
+            try {
+                withTimeout(30_000) {
+                    withContext(Dispatchers.IO) {
+                        Socket("127.0.0.1", server.port).use { peer ->
+                            peer.getOutputStream().write(data)
+                            peer.shutdownOutput()
+                            received.await()
+                        }
+                    }
+                }
+                val got = received.await()
+                got.size shouldBe records.size
+                got.zip(records).forEach { (a, b) -> a shouldBe b }
+            } finally {
+                server.close()
+                server.waitClosed()
+            }
         }
 
         test("oneBusyConnectionDoesNotKeepTheLoopFromAnother") {

@@ -20,8 +20,8 @@ import java.nio.channels.ClosedChannelException
  * [Ends.readFailed].
  *
  * A socket feeding a reader is read by callback ([Callbacks]): the loop calls it when bytes arrive, as CPython's
- * selector calls `_read_ready`, and pausing removes it from the loop. A `read(n)` on the loop may also read it at once
- * ([readInline]) while the socket's last read left it full. Other wires (TLS, Ktor), and sinks that run
+ * selector calls `_read_ready`, and pausing removes it from the loop. A read on the loop that would park may also read
+ * it at once ([readInline]) while the socket's last read left it full. Other wires (TLS, Ktor), and sinks that run
  * user code (protocols, whose callbacks run as tasks of the loop), are read by one coroutine that waits while
  * reading is paused.
  */
@@ -89,12 +89,15 @@ internal class ReadPump(
     }
 
     /**
-     * Reads the socket now for a `read(n)` that found nothing buffered, when this is the loop's thread, the socket is
-     * read by callback and its last read left it full (see [Callbacks.readInline]).
+     * Reads the socket now for a read that found too little buffered ([n]: the size of a `read(n)`, else 0), when this
+     * is the loop's thread, the socket is read by callback and its last read left it full (see [Callbacks.readInline]).
      */
     fun readInline(n: Int) {
         callbacks?.readInline(n)
     }
+
+    /** Whether [readInline] would read now; only looks (see [ReadTransport.mayReadInline]). */
+    fun mayReadInline(): Boolean = callbacks?.mayReadInline() ?: false
 
     /** Stops reading now (CPython removes the reader); what was delivered stays delivered. */
     fun cancel() {
@@ -179,11 +182,14 @@ internal class ReadPump(
          * keeps the loop from its other sockets and tasks (Netty reads up to 16 times per readiness likewise).
          */
         fun readInline(n: Int) {
-            if (!listening || stopped || paused || !loop.inLoop()) return
-            if (inlineReads >= MAX_INLINE_READS || !wire.mayHaveMore) return
+            if (!mayReadInline()) return
             inlineReads++
             read(n)
         }
+
+        /** On the loop's thread, listening and not paused, with room in the run of inline reads and a full socket. */
+        fun mayReadInline(): Boolean =
+            loop.inLoop() && listening && !stopped && !paused && inlineReads < MAX_INLINE_READS && wire.mayHaveMore
 
         override fun run() {
             if (stopped || paused) return unlisten()

@@ -15,10 +15,17 @@ internal interface ReadTransport {
     fun resumeReading()
 
     /**
-     * Asked **without the reader's lock**, by a `read(n)` that found nothing buffered and would park: on the
-     * transport's loop, reads the socket now if its last read left it full, delivering into the reader as the loop
-     * would (bytes, end of stream or failure), instead of parking the read until the loop next selects. Does nothing
-     * on other threads.
+     * Asked **without the reader's lock**, by a read of any kind that found too little buffered and would park: on
+     * the transport's loop, reads the socket now if its last read left it full, delivering into the reader as the
+     * loop would (bytes, end of stream or failure), instead of parking the read until the loop next selects. [n] is
+     * the size of a waiting `read(n)` (the socket read may be its result), 0 for other reads. Does nothing on other
+     * threads.
      */
     fun readInline(n: Int) {}
+
+    /**
+     * Whether [readInline] would read the socket now. Asked **with the reader's lock held**, so it only looks: a read
+     * that would park asks the transport to read only when it says yes, and otherwise parks in the same locked step.
+     */
+    fun mayReadInline(): Boolean = false
 }

@@ -223,26 +223,38 @@ internal class ReaderCore(
     // ---- consumer side ------------------------------------------------------------------------------------------
 
     // Each read is one locked step inside `suspendCoroutineUninterceptedOrReturn`, in tail position: a read that can
-    // finish returns at once and allocates nothing; one that cannot parks its caller with the reader's frame.
+    // finish returns at once and allocates nothing; one that cannot parks its caller with the reader's frame. Every
+    // read, of every kind, goes to parking the same way: through [stepOrPark].
+
+    /**
+     * A read's locked [step] (after the stored exception, which comes first, as in CPython); when it cannot finish, no
+     * other read waits and the transport may read its socket at once ([ReadTransport.mayReadInline]), the transport
+     * reads it ([ReadTransport.readInline]), outside the lock, and the step runs once more before [park]; otherwise it
+     * parks in the same locked step. [wanted] is the size of a `read(n)`, which the socket read may then hand over
+     * whole as the result; 0 for the other reads.
+     */
+    private inline fun stepOrPark(
+        wanted: Int,
+        step: () -> ByteArray?,
+        park: () -> Any,
+    ): Any {
+        val inline =
+            synchronized(lock) {
+                exception?.let { throw it }
+                step()?.let { return it }
+                transport?.takeIf { waiter == null && it.mayReadInline() } ?: return park()
+            }
+        inline.readInline(wanted)
+        return synchronized(lock) {
+            exception?.let { throw it }
+            step() ?: park()
+        }
+    }
 
     suspend fun read(n: Int): ByteArray {
         if (n < 0) return readAll()
         return suspendCoroutineUninterceptedOrReturn { cont ->
-            // A read that would park first asks the transport to read its socket now (see ReadTransport.readInline),
-            // outside the lock: what that feeds in is then taken by a second locked step, which parks if it is none.
-            val inline =
-                synchronized(lock) {
-                    exception?.let { throw it }
-                    if (n == 0) return@suspendCoroutineUninterceptedOrReturn EMPTY
-                    readStep(n)?.let { return@suspendCoroutineUninterceptedOrReturn it }
-                    transport?.takeIf { waiter == null }
-                        ?: return@suspendCoroutineUninterceptedOrReturn park(cont, WaitingRead.READ, n, null, false, 0L)
-                }
-            inline.readInline(n)
-            synchronized(lock) {
-                exception?.let { throw it }
-                readStep(n) ?: park(cont, WaitingRead.READ, n, null, false, 0L)
-            }
+            stepOrPark(n, { if (n == 0) EMPTY else readStep(n) }) { park(cont, WaitingRead.READ, n, null, false, 0L) }
         }
     }
 
@@ -273,10 +285,8 @@ internal class ReaderCore(
     suspend fun readExactly(n: Int): ByteArray {
         require(n >= 0) { "readexactly size can not be less than zero" }
         return suspendCoroutineUninterceptedOrReturn { cont ->
-            synchronized(lock) {
-                exception?.let { throw it }
-                if (n == 0) return@suspendCoroutineUninterceptedOrReturn EMPTY
-                exactlyStep(n) ?: park(cont, WaitingRead.EXACTLY, n, null, false, 0L)
+            stepOrPark(0, { if (n == 0) EMPTY else exactlyStep(n) }) {
+                park(cont, WaitingRead.EXACTLY, n, null, false, 0L)
             }
         }
     }
@@ -297,12 +307,11 @@ internal class ReaderCore(
         forLine: Boolean,
     ): ByteArray =
         suspendCoroutineUninterceptedOrReturn { cont ->
-            synchronized(lock) {
-                exception?.let { throw it }
+            // Each step searches from the start: between the two, the lock was let go.
+            stepOrPark(0, {
                 quickScan.offset = 0L
                 untilStep(separators, forLine, quickScan)
-                    ?: park(cont, WaitingRead.UNTIL, 0, separators, forLine, quickScan.offset)
-            }
+            }) { park(cont, WaitingRead.UNTIL, 0, separators, forLine, quickScan.offset) }
         }
 
     /** A woken read's locked step again, from its frame; null when it must wait on. */

@@ -110,6 +110,8 @@ internal class StreamTransport(
 
     override fun readInline(n: Int) = reading.readInline(n)
 
+    override fun mayReadInline(): Boolean = reading.mayReadInline()
+
     /** True unless reading is paused or the connection is closing. */
     fun isReading(): Boolean = !reading.isPaused && !isClosing()
 
