@@ -194,6 +194,16 @@ def cpu_seconds(pid):
         return None
 
 
+def page_faults(pid):
+    """The process's minor page faults so far (/proc/<pid>/stat): a heap that grows during a run touches new pages,
+    and its faults show there; None where there is no /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[7])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def s_time(workload, port, seconds, timeout):
     """W7: one common client for every peer, full handshakes only (`-new`), for `seconds`."""
     done = subprocess.run(["openssl", "s_time", "-connect", f"127.0.0.1:{port}", "-new", "-time", str(seconds)],
@@ -258,16 +268,22 @@ def run_once(server, label, size, timeout):
     """One client run against `server`, with the server's CPU seconds during it and its peak RSS so far."""
     peer, workload = server.peer, server.workload
     cpu_before = cpu_seconds(server.process.pid)
+    faults_before = page_faults(server.process.pid)
     # W7's client is not a JVM: the server alone warms up, and the JDK's TLS code takes C2 longer than one
     # 10-second run to compile, so its uncounted run is three times as long.
     warm_size = size * W7_WARMUP_FACTOR if workload == "W7" and label == "warm-up" else size
     result = run_client(peer, server.java, workload, server.port, warm_size, timeout)
     cpu_after = cpu_seconds(server.process.pid)
+    faults_after = page_faults(server.process.pid)
     result["server_cpu_s"] = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+    result["server_page_faults"] = (faults_after - faults_before
+                                    if faults_before is not None and faults_after is not None else None)
     result["server_peak_rss_kib"] = peak_rss_kib(server.process.pid)
     result["server_idle_rss_kib"] = server.idle_rss
     log(f"  {peer:10} {workload} {label:9} {result['value']:.3f} {result['metric']}"
         + (f" (server CPU {result['server_cpu_s']:.2f} s)" if result["server_cpu_s"] is not None else "")
+        + (f" ({result['server_page_faults']:,} server page faults)"
+           if result["server_page_faults"] is not None else "")
         + (f" (p50 {result['p50_us']:.0f} us, p99 {result['p99_us']:.0f} us)" if "p50_us" in result else "")
         + (f" (server peak RSS {result['server_peak_rss_kib'] / 1024:.0f} MiB)"
            if workload == "W5" and result["server_peak_rss_kib"] else ""))
