@@ -181,7 +181,7 @@ class WireSpec :
                         authType: String,
                         engine: SSLEngine,
                     ) {
-                        threads += Thread.currentThread().name
+                        threads += Thread.currentThread().name.substringBefore(" @")
                         real.checkServerTrusted(chain, authType, engine)
                     }
 
