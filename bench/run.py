@@ -184,24 +184,20 @@ def stop(server):
             server.wait()
 
 
-def cpu_seconds(pid):
-    """The process's CPU time so far (user + system, /proc/<pid>/stat); None where there is no /proc."""
+def proc_stat(pid):
+    """The process's CPU seconds so far (user + system) and minor page faults so far, from /proc/<pid>/stat: a heap
+    that grows during a run touches new pages, and its faults show there. (None, None) where there is no /proc."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), int(fields[7])
     except (OSError, ValueError, IndexError):
-        return None
+        return None, None
 
 
-def page_faults(pid):
-    """The process's minor page faults so far (/proc/<pid>/stat): a heap that grows during a run touches new pages,
-    and its faults show there; None where there is no /proc."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return int(f.read().rsplit(")", 1)[1].split()[7])
-    except (OSError, ValueError, IndexError):
-        return None
+def cpu_seconds(pid):
+    """The process's CPU time so far (user + system); None where there is no /proc."""
+    return proc_stat(pid)[0]
 
 
 def s_time(workload, port, seconds, timeout):
@@ -267,14 +263,12 @@ def wait_quiet(servers, window=0.5, busy=0.02, limit=20.0):
 def run_once(server, label, size, timeout):
     """One client run against `server`, with the server's CPU seconds during it and its peak RSS so far."""
     peer, workload = server.peer, server.workload
-    cpu_before = cpu_seconds(server.process.pid)
-    faults_before = page_faults(server.process.pid)
+    cpu_before, faults_before = proc_stat(server.process.pid)
     # W7's client is not a JVM: the server alone warms up, and the JDK's TLS code takes C2 longer than one
     # 10-second run to compile, so its uncounted run is three times as long.
     warm_size = size * W7_WARMUP_FACTOR if workload == "W7" and label == "warm-up" else size
     result = run_client(peer, server.java, workload, server.port, warm_size, timeout)
-    cpu_after = cpu_seconds(server.process.pid)
-    faults_after = page_faults(server.process.pid)
+    cpu_after, faults_after = proc_stat(server.process.pid)
     result["server_cpu_s"] = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
     result["server_page_faults"] = (faults_after - faults_before
                                     if faults_before is not None and faults_after is not None else None)
