@@ -43,6 +43,9 @@ PEER_WORKLOADS = {"nio": {"W1", "W2", "W3"}, "ktor": {"W1", "W2", "W3", "W4", "W
                   "aiostreams-java": {"W1", "W2", "W3", "W4", "W5"}, "aiostreams-blocking": {"W1", "W2", "W3", "W4", "W5"}}
 NAMES = {"W1": "bulk", "W2": "lines", "W3": "pingpong", "W4": "churn", "W5": "fanin", "W6": "tls-bulk",
          "W7": "tls-handshakes"}
+# What each workload's clients report, for a row whose every peer failed.
+METRICS = {"W1": "MiB/s", "W2": "lines/s", "W3": "round_trips/s", "W4": "conns/s", "W5": "seconds", "W6": "MiB/s",
+           "W7": "conns/s"}
 # W7's size is the seconds `openssl s_time` runs; a JVM server's uncounted warm-up run lasts this many times longer.
 W7_WARMUP_FACTOR = 3
 FULL = {"W1": 1 << 30, "W2": 5_000_000, "W3": 100_000, "W4": 20_000, "W5": 10_000, "W6": 1 << 30, "W7": 10}
@@ -295,32 +298,55 @@ def measure(peers, java, workload, size, runs, timeout, server_warmup=True):
     idle (not in --quick, whose servers are never warm). W5 starts a fresh server for every run, so that the peak RSS
     it reports (VmHWM, the peak since the server started) belongs to that run's connections (and its client's
     warm-up) alone.
+
+    A peer whose server or client fails (exits with an error, or runs past `timeout`) is logged, its server stopped,
+    and left out of this workload's remaining runs; the others go on. Its results are dropped, and the reason is
+    returned: {peer: reason}.
     """
     shared = workload != "W5"
     servers = {peer: PeerServer(peer, java, workload) for peer in peers}
     results = {peer: [] for peer in peers}
+    failures = {}
+
+    def attempt(peer, label, step):
+        try:
+            return step()
+        except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError, IndexError) as e:
+            reason = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:300]
+            log(f"  {peer:10} {workload} {label:9} FAILED ({reason}); {peer} is left out of {workload}")
+            failures[peer] = reason
+            servers[peer].stop()
+            return None
+
     try:
         if shared:
             for peer in peers:
-                servers[peer].start()
-                if server_warmup and peer in JVM_PEERS:
-                    run_once(servers[peer], "warm-up", size, timeout)
+                attempt(peer, "start", servers[peer].start)
+                if peer not in failures and server_warmup and peer in JVM_PEERS:
+                    attempt(peer, "warm-up", lambda: run_once(servers[peer], "warm-up", size, timeout))
         for i in range(runs):
             for peer in peers[i % len(peers):] + peers[:i % len(peers)]:
+                if peer in failures:
+                    continue
                 server = servers[peer]
                 if shared and server_warmup:
                     wait_quiet(servers.values())
-                else:
-                    server.start()
+                elif attempt(peer, "start", server.start) is None and peer in failures:
+                    continue
                 try:
-                    results[peer].append(run_once(server, f"run {i + 1}/{runs}", size, timeout))
+                    label = f"run {i + 1}/{runs}"
+                    result = attempt(peer, label, lambda: run_once(server, label, size, timeout))
+                    if result is not None:
+                        results[peer].append(result)
                 finally:
                     if not shared:
                         server.stop()
     finally:
         for server in servers.values():
             server.stop()
-    return results
+    for peer in failures:
+        del results[peer]
+    return results, failures
 
 
 def median(results, key):
@@ -351,8 +377,12 @@ def peak_rss_mib(results, peer, workload):
     return kib / 1024 if kib else None
 
 
-def table(results, peers):
-    """The main table (medians, ratios, targets) and a second one: each server's peak RSS and CPU seconds per run."""
+def table(results, peers, failed=None):
+    """The main table (medians, ratios, targets) and a second one: each server's peak RSS and CPU seconds per run.
+
+    A peer in `failed` ({(peer, workload): reason}) shows as "failed": a target it compares with is not judged (None
+    among the verdicts), and every target of a workload aiostreams failed is missed."""
+    failed = failed or {}
     lines = []
     header = ["workload", "metric"] + peers + [f"aiostreams / {p}" for p in peers if p != "aiostreams"] + ["targets"]
     lines.append("| " + " | ".join(header) + " |")
@@ -362,16 +392,16 @@ def table(results, peers):
     verdicts = []
     for w in WORKLOADS:
         present = [p for p in peers if supports(p, w) and (p, w) in results]
-        if not present:
+        if not present and not any((p, w) in failed for p in peers):
             continue
         med = {p: median(results[(p, w)], "value") for p in present}
-        metric = results[(present[0], w)][0]["metric"]
+        metric = results[(present[0], w)][0]["metric"] if present else METRICS[w]
         cells = [f"{w} {NAMES[w]}", metric]
         cost = [f"{w} {NAMES[w]}"]
         for p in peers:
             if p not in med:
-                cells.append("—")
-                cost.append("—")
+                cells.append("failed" if (p, w) in failed else "—")
+                cost.append("failed" if (p, w) in failed else "—")
                 continue
             cell = fmt(w, med[p])
             if w == "W3":
@@ -394,6 +424,12 @@ def table(results, peers):
                 ok = advantage(w, med["aiostreams"], med[p]) >= goal
                 goals.append(f"≥{goal}× {p} {'✓' if ok else '✗'}")
                 verdicts.append(ok)
+            elif ("aiostreams", w) in failed:
+                goals.append(f"≥{goal}× {p} ✗ (aiostreams failed)")
+                verdicts.append(False)
+            elif (p, w) in failed:
+                goals.append(f"≥{goal}× {p} not judged ({p} failed)")
+                verdicts.append(None)
         if "netty" in med and "aiostreams" in med:
             if w == "W3":
                 ok = median(results[("aiostreams", w)], "p99_us") <= 1.1 * median(results[("netty", w)], "p99_us")
@@ -454,8 +490,11 @@ def fanin_sweep(peers, javas, counts, runs, timeout, chart):
         log(f"== W5 sweep on {java_version(java)}")
         present = [p for p in peers if supports(p, "W5")]
         for count in counts:
-            measured = measure(present, java, "W5", count, runs, timeout)
+            measured, failures = measure(present, java, "W5", count, runs, timeout)
             for peer in present:
+                if peer in failures:
+                    rows[(java_version(java), peer, count)] = None
+                    continue
                 results = measured[peer]
                 seconds = median(results, "value")
                 peak = max(r["server_peak_rss_kib"] or 0 for r in results) / 1024
@@ -466,10 +505,10 @@ def fanin_sweep(peers, javas, counts, runs, timeout, chart):
     for (jdk, peer) in dict.fromkeys((j, p) for (j, p, _) in rows):
         cells = [short_jdk(jdk), peer]
         for c in counts:
-            seconds, peak, _ = rows[(jdk, peer, c)]
-            cells.append(f"{seconds:.2f} s, {peak:.0f} MiB")
-        seconds, peak, idle = rows[(jdk, peer, counts[-1])]
-        cells.append(f"{(peak - idle) * 1024 / counts[-1]:.1f}" if idle else "?")
+            row = rows[(jdk, peer, c)]
+            cells.append(f"{row[0]:.2f} s, {row[1]:.0f} MiB" if row else "failed")
+        last = rows[(jdk, peer, counts[-1])]
+        cells.append(f"{(last[1] - last[2]) * 1024 / counts[-1]:.1f}" if last and last[2] else "?")
         lines.append("| " + " | ".join(cells) + " |")
     if chart:
         write_chart(chart, rows, counts)
@@ -485,7 +524,10 @@ def short_jdk(version_line):
 def write_chart(path, rows, counts):
     """Two panels, seconds and peak RSS against connections, one line per peer (and JDK): a plain SVG file."""
     series = {}
-    for (jdk, peer, c), (seconds, peak, _) in rows.items():
+    for (jdk, peer, c), row in rows.items():
+        if row is None:
+            continue
+        seconds, peak, _ = row
         series.setdefault(f"{peer} ({short_jdk(jdk)})", []).append((c, seconds, peak))
     colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf",
                "#bcbd22"]
@@ -569,7 +611,8 @@ def main():
         build()
 
     started = time.monotonic()
-    timeout = 600
+    # Far longer than any peer's client takes (the slowest, raw Ktor's W3, about a minute with its warm-up).
+    timeout = 300
     if args.soak:
         if args.soak <= 0:
             parser.error(f"--soak <= 0: {args.soak}")
@@ -603,15 +646,21 @@ def main():
     dump = []
     for java in javas:
         results = {}
+        failed = {}
         log(f"== {java_version(java)} ({java})")
         for w in workloads:
             present = [p for p in peers if supports(p, w)]
-            measured = measure(present, java, w, sizes[w], args.runs, timeout, server_warmup=not args.quick)
+            measured, failures = measure(present, java, w, sizes[w], args.runs, timeout,
+                                         server_warmup=not args.quick)
             for peer in present:
+                if peer in failures:
+                    failed[(peer, w)] = failures[peer]
+                    dump.append(dict(peer=peer, workload=w, failed=failures[peer], java=java_version(java)))
+                    continue
                 results[(peer, w)] = measured[peer]
                 for r in measured[peer]:
                     dump.append(dict(r, java=java_version(java)))
-        text, verdicts = table(results, peers)
+        text, verdicts = table(results, peers, failed)
         all_verdicts += verdicts
         report += [f"### {java_version(java)}", "", text, ""]
     report.append(f"Total time: {time.monotonic() - started:.0f} s.")
@@ -620,8 +669,10 @@ def main():
         with open(args.json, "w") as f:
             for r in dump:
                 f.write(json.dumps(r) + "\n")
-    met = sum(all_verdicts)
-    log(f"targets met: {met} of {len(all_verdicts)}")
+    met = sum(1 for v in all_verdicts if v is True)
+    unjudged = sum(1 for v in all_verdicts if v is None)
+    log(f"targets met: {met} of {len(all_verdicts)}"
+        + (f" ({unjudged} not judged: the peer they compare with failed)" if unjudged else ""))
 
 
 if __name__ == "__main__":
