@@ -329,10 +329,12 @@ def measure(peers, java, workload, size, runs, timeout, server_warmup=True):
                 if peer in failures:
                     continue
                 server = servers[peer]
-                if shared and server_warmup:
+                if not shared:
+                    attempt(peer, "start", server.start)
+                    if peer in failures:
+                        continue
+                elif server_warmup:
                     wait_quiet(servers.values())
-                elif attempt(peer, "start", server.start) is None and peer in failures:
-                    continue
                 try:
                     label = f"run {i + 1}/{runs}"
                     result = attempt(peer, label, lambda: run_once(server, label, size, timeout))

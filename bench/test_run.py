@@ -24,10 +24,15 @@ class RunnerTest(unittest.TestCase):
         self.calls = []
         self.logged = []
 
+        self.started, self.stopped = [], []
+
         def start(server):
+            self.started.append(server.peer)
             server.process, server.port, server.idle_rss = _Process(), 1, 1024
 
         def stop(server):
+            if server.process is not None:
+                self.stopped.append(server.peer)
             server.process = None
 
         run.PeerServer.start = start
@@ -68,6 +73,16 @@ class RunnerTest(unittest.TestCase):
         self.assertNotIn("netty", results)
         self.assertEqual(1, self.calls.count("netty"))
         self.assertIn("boom", failures["netty"])
+        # A fresh server for each of aiostreams' runs and for netty's one, every one of them stopped.
+        self.assertEqual(4, len(self.started))
+        self.assertEqual(sorted(self.started), sorted(self.stopped))
+
+    def test_withoutAServerWarmUpEachPeerStillHasOneServerForItsRunsAndItIsStopped(self):
+        run.run_client = self.client_failing(None, 0, None)
+        results, failures = run.measure(["aiostreams", "netty"], "java", "W3", 10, 3, 300, server_warmup=False)
+        self.assertEqual({"aiostreams": 3, "netty": 3}, {p: len(r) for p, r in results.items()})
+        self.assertEqual(["aiostreams", "netty"], self.started)
+        self.assertEqual(sorted(self.started), sorted(self.stopped))
 
     def test_theTableShowsAFailedPeerAndJudgesNoTargetAgainstIt(self):
         def rows(peer, metric, value):

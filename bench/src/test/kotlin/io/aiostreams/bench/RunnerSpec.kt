@@ -23,7 +23,7 @@ class RunnerSpec :
             process.waitFor(60, TimeUnit.SECONDS) shouldBe true
             withClue(output) {
                 process.exitValue() shouldBe 0
-                output shouldContain "Ran 4 tests"
+                output shouldContain "Ran 5 tests"
             }
         }
     })
